@@ -1,7 +1,8 @@
 import { createRequire } from "node:module";
 import hardhatToolboxViem from "@nomicfoundation/hardhat-toolbox-viem";
-import { defineConfig } from "hardhat/config";
+import { configVariable, defineConfig } from "hardhat/config";
 
+// solc comes from the `solc` npm package (WASM), so nothing is downloaded at build time.
 const require = createRequire(import.meta.url);
 const solcPackage = require("solc/package.json") as { version: string };
 
@@ -12,7 +13,28 @@ export default defineConfig({
     path: require.resolve("solc/soljson.js"),
     settings: { optimizer: { enabled: true, runs: 200 }, evmVersion: "osaka" },
   },
+  paths: {
+    tests: { nodejs: "test/ts", solidity: "test/solidity" },
+  },
+  test: {
+    solidity: {
+      fuzz: { runs: 256 },
+      invariant: { runs: 64, depth: 40, failOnRevert: false },
+    },
+  },
   networks: {
-    hardhatMainnet: { type: "edr-simulated", chainType: "l1", hardfork: "osaka" },
+    // The in-process chain used by tests, the demo and the benchmarks. Osaka gives the P-256
+    // precompile at 0x100 that quote verification uses.
+    default: { type: "edr-simulated", chainType: "l1", hardfork: "osaka" },
+    // The persistent node started by `npm run chain`.
+    localhost: { type: "http", chainType: "l1", url: "http://127.0.0.1:8545" },
+    // Any EVM chain with the P-256 precompile: set RPC_URL and DEPLOYER_KEY with
+    // `npx hardhat keystore set RPC_URL` / `DEPLOYER_KEY` (encrypted keystore, nothing in files).
+    remote: {
+      type: "http",
+      chainType: "l1",
+      url: configVariable("RPC_URL"),
+      accounts: [configVariable("DEPLOYER_KEY")],
+    },
   },
 });

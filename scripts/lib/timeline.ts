@@ -1,0 +1,48 @@
+import type { TransactionReceipt } from "viem";
+
+/** One step of a printed timeline. */
+export type TimelineStep = { step: string; actor: string; gasUsed: bigint | undefined; note: string };
+
+/**
+ * Records the transactions of a run (step, actor, gas, what happened) and prints them as they
+ * happen and as a table at the end — the demo's and the gas benchmark's output.
+ */
+export class Timeline {
+  readonly steps: TimelineStep[] = [];
+  private readonly started = Date.now();
+
+  constructor(private readonly out: (line: string) => void = console.log) {}
+
+  /** Records a transaction by its receipt. */
+  tx(step: string, actor: string, receipt: TransactionReceipt, note = ""): void {
+    this.add({ step, actor, gasUsed: receipt.gasUsed, note });
+  }
+
+  /** Records an off-chain event (no gas). */
+  info(step: string, actor: string, note: string): void {
+    this.add({ step, actor, gasUsed: undefined, note });
+  }
+
+  private add(s: TimelineStep): void {
+    this.steps.push(s);
+    const t = ((Date.now() - this.started) / 1000).toFixed(1).padStart(6);
+    const gas =
+      s.gasUsed === undefined ? "".padStart(10) : `${s.gasUsed.toLocaleString("en-US").padStart(10)} gas`;
+    this.out(`[${t}s] ${s.actor.padEnd(9)} ${s.step.padEnd(30)} ${gas}  ${s.note}`);
+  }
+
+  /** Total gas of the steps whose names are listed (all steps when omitted). */
+  totalGas(stepNames?: readonly string[]): bigint {
+    return this.steps
+      .filter((s) => s.gasUsed !== undefined && (stepNames === undefined || stepNames.includes(s.step)))
+      .reduce((sum, s) => sum + (s.gasUsed ?? 0n), 0n);
+  }
+}
+
+/** Formats rows as an aligned text table. */
+export function formatTable(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: readonly string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join("  ");
+  return [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)].join("\n");
+}

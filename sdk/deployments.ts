@@ -1,0 +1,43 @@
+import { type Address, isAddress } from "viem";
+import { DeploymentError } from "./errors.ts";
+
+/** Addresses of one deployment of the system on one chain. */
+export type Deployment = {
+  chainId: number;
+  jobMarket: Address;
+  providerRegistry: Address;
+  enclaveRegistry: Address;
+  /** The ERC-20 accepted besides ETH, or the zero address. */
+  stakeToken: Address;
+  /** Present on local chains where the Simulated TEE is enabled. */
+  simulatedVerifier?: Address | undefined;
+  /** Block the deployment finished in (a lower bound for log queries). */
+  deployBlock: number;
+};
+
+const REQUIRED = ["jobMarket", "providerRegistry", "enclaveRegistry", "stakeToken"] as const;
+
+/**
+ * Validates a parsed deployment file. Throws {@link DeploymentError} naming the bad field.
+ *
+ * @param value Parsed JSON.
+ * @param source Where it came from, for the error message.
+ * @returns The deployment.
+ */
+export function parseDeployment(value: unknown, source: string): Deployment {
+  if (typeof value !== "object" || value === null)
+    throw new DeploymentError(`${source} is not a JSON object`);
+  const v = value as Record<string, unknown>;
+  if (typeof v.chainId !== "number" || !Number.isInteger(v.chainId))
+    throw new DeploymentError(`${source}: chainId must be an integer`);
+  for (const key of REQUIRED)
+    if (typeof v[key] !== "string" || !isAddress(v[key] as string))
+      throw new DeploymentError(`${source}: ${key} must be an address`, { details: `got ${String(v[key])}` });
+  if (
+    v.simulatedVerifier !== undefined &&
+    (typeof v.simulatedVerifier !== "string" || !isAddress(v.simulatedVerifier))
+  )
+    throw new DeploymentError(`${source}: simulatedVerifier must be an address when present`);
+  if (typeof v.deployBlock !== "number") throw new DeploymentError(`${source}: deployBlock must be a number`);
+  return v as unknown as Deployment;
+}

@@ -1,0 +1,9 @@
+// The one module other components import the contracts and protocol types from.
+export * from "./attestation.ts";
+export * from "./deployments.ts";
+export * from "./errors.ts";
+export * from "./generated/abis.ts";
+export * from "./jobTerms.ts";
+export * from "./ownerActions.ts";
+export * from "./simulatedTee.ts";
+export * from "./types.ts";

@@ -1,0 +1,82 @@
+import type { Address, Hex } from "viem";
+
+/**
+ * TEE types as numbered on-chain (`contracts/types/TeeType.sol`).
+ *
+ * @example
+ * const mask = teeTypeSet([TeeType.Tdx, TeeType.SevSnp]);
+ */
+export const TeeType = { None: 0, SevSnp: 1, Tdx: 2, Sgx: 3, Simulated: 4 } as const;
+/** A TEE type number. */
+export type TeeType = (typeof TeeType)[keyof typeof TeeType];
+
+/** Job statuses as numbered on-chain (`contracts/types/JobStatus.sol`). */
+export const JobStatus = {
+  None: 0,
+  Open: 1,
+  Matched: 2,
+  Attested: 3,
+  Completed: 4,
+  Cancelled: 5,
+  Expired: 6,
+  Failed: 7,
+} as const;
+/** A job status number. */
+export type JobStatus = (typeof JobStatus)[keyof typeof JobStatus];
+
+/** Why a matched job failed, as numbered on-chain. */
+export const FailureReason = {
+  None: 0,
+  AttestationDeadlineMissed: 1,
+  DeliveryDeadlineMissed: 2,
+  AttestationRejected: 3,
+  ProofRejected: 4,
+} as const;
+/** A failure reason number. */
+export type FailureReason = (typeof FailureReason)[keyof typeof FailureReason];
+
+/** Inverse lookup of a numbered constant object, for display. */
+export function nameOf<T extends Record<string, number>>(table: T, value: number): keyof T | "Unknown" {
+  for (const [name, v] of Object.entries(table)) if (v === value) return name as keyof T;
+  return "Unknown";
+}
+
+/**
+ * The bit set of the given TEE types, as stored in jobs and provider profiles.
+ *
+ * @param types TEE types other than `None`.
+ * @returns The set as a byte.
+ * @example
+ * teeTypeSet([TeeType.Simulated]); // 16
+ */
+export function teeTypeSet(types: readonly TeeType[]): number {
+  let set = 0;
+  for (const t of types) set |= 1 << t;
+  return set;
+}
+
+/** The immutable terms of a job, field for field as `IJobMarket.JobTerms`. */
+export type JobTerms = {
+  specHash: Hex;
+  datasetCommitment: Hex;
+  evalCommitment: Hex;
+  qualityThreshold: bigint;
+  measurement: Hex;
+  committeeHash: Hex;
+  asset: Address;
+  priceCeiling: bigint;
+  ownerKey: Address;
+  bidDeadline: bigint;
+  attestDeadline: bigint;
+  deliveryDeadline: bigint;
+  teeTypes: number;
+  parties: number;
+  threshold: number;
+  committeeSize: number;
+  refundCommitment: Hex;
+};
+
+/** Native ETH as an asset address. */
+export const ETH: Address = "0x0000000000000000000000000000000000000000";
+/** The zero 32-byte value. */
+export const ZERO_HASH: Hex = "0x0000000000000000000000000000000000000000000000000000000000000000";

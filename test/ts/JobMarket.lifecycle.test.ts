@@ -1,0 +1,70 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { getAddress, keccak256, toBytes } from "viem";
+import { JobStatus, SIMULATED_MEASUREMENT, TeeType } from "../../sdk/index.ts";
+import {
+  attestationArgs,
+  bid,
+  CEILING,
+  endBidding,
+  loadMarket,
+  postTestJob,
+  VALID_PROOF,
+  viem,
+} from "./helpers/fixture.ts";
+
+describe("JobMarket lifecycle (ETH)", () => {
+  it("runs post → bid → match → attest → result → payout → refund of the unused ceiling", async () => {
+    const m = await loadMarket();
+    const job = await postTestJob(m);
+    assert.equal(await m.jobMarket.read.statusOf([job.jobId]), JobStatus.Open);
+    assert.equal(
+      await m.jobMarket.read.hashTerms([job.terms]),
+      (await m.jobMarket.read.getJob([job.jobId])).termsHash,
+    );
+
+    const price = CEILING / 2n;
+    await bid(m, job, price + 1n, m.provider2);
+    await bid(m, job, price, m.provider);
+    const collateral = (price * 5_000n + 9_999n) / 10_000n;
+    let stake = await m.providerRegistry.read.stakeOf([m.provider.account.address, job.terms.asset]);
+    assert.equal(stake.locked, collateral);
+    const outbid = await m.providerRegistry.read.stakeOf([m.provider2.account.address, job.terms.asset]);
+    assert.equal(outbid.locked, 0n, "the outbid provider's collateral is released");
+
+    await endBidding(job);
+    assert.equal(await m.jobMarket.read.statusOf([job.jobId]), JobStatus.Matched);
+    const args = await attestationArgs(m, job);
+    await viem.assertions.emitWithArgs(
+      m.jobMarket.write.submitAttestation([job.jobId, job.terms, ...args], { account: m.provider.account }),
+      m.jobMarket,
+      "AttestationAccepted",
+      [job.jobId, TeeType.Simulated, SIMULATED_MEASUREMENT, args[1], getAddress(args[2])],
+    );
+    assert.equal(await m.jobMarket.read.statusOf([job.jobId]), JobStatus.Attested);
+
+    const model = keccak256(toBytes("adapter weights"));
+    const ciphertext = keccak256(toBytes("encrypted adapter"));
+    await viem.assertions.balancesHaveChanged(
+      m.jobMarket.write.submitResult([job.jobId, job.terms, model, ciphertext, VALID_PROOF], {
+        account: m.provider.account,
+      }),
+      [
+        { address: m.provider.account.address, amount: price },
+        { address: m.jobMarket.address, amount: -price },
+      ],
+    );
+    assert.equal(await m.jobMarket.read.statusOf([job.jobId]), JobStatus.Completed);
+    stake = await m.providerRegistry.read.stakeOf([m.provider.account.address, job.terms.asset]);
+    assert.equal(stake.locked, 0n);
+
+    assert.equal(await m.jobMarket.read.refundableOf([job.jobId, job.terms]), CEILING - price);
+    await viem.assertions.balancesHaveChanged(
+      m.jobMarket.write.claimRefund([job.jobId, job.terms, job.secrets.refundTo, job.secrets.salt], {
+        account: m.relayer.account,
+      }),
+      [{ address: job.secrets.refundTo, amount: CEILING - price }],
+    );
+    assert.equal(await m.publicClient.getBalance({ address: m.jobMarket.address }), 0n);
+  });
+});

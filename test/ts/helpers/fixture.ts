@@ -1,0 +1,160 @@
+// The one contract-test fixture: runs the real LocalDevnet Ignition deployment on the in-process
+// chain, plugs in the TestTrainingVerifier double, and registers and stakes two providers.
+import { network } from "hardhat";
+import { type Hex, keccak256, parseEther, toBytes } from "viem";
+import { deployLocalDevnet } from "../../../scripts/lib/deploy.ts";
+import {
+  type BuildJobTermsParameters,
+  type BuyerSecrets,
+  buildJobTerms,
+  newBuyerSecrets,
+  newSimulatedEnclave,
+  postJob,
+  type SimulatedEnclave,
+  simulatedAttestationArgs,
+} from "../../../scripts/lib/market.ts";
+import { type JobTerms, TeeType, teeTypeSet } from "../../../sdk/index.ts";
+
+export const connection = await network.connect();
+export const { viem, networkHelpers } = connection;
+
+/** Stake each provider deposits in ETH and in the dev token. */
+export const PROVIDER_STAKE = parseEther("10");
+/** Default price ceiling of test jobs. */
+export const CEILING = parseEther("1");
+/** Profile TEE types of the test providers. */
+export const PROVIDER_TEE_TYPES = teeTypeSet([TeeType.Simulated, TeeType.Tdx]);
+
+async function deployMarket() {
+  const deployment = await deployLocalDevnet(connection);
+  const publicClient = await viem.getPublicClient();
+  const [deployer, provider, provider2, buyer, relayer, stranger] = await viem.getWalletClients();
+  if (!deployer || !provider || !provider2 || !buyer || !relayer || !stranger)
+    throw new Error("need 6 accounts");
+  const jobMarket = await viem.getContractAt("JobMarket", deployment.jobMarket);
+  const providerRegistry = await viem.getContractAt("ProviderRegistry", deployment.providerRegistry);
+  const enclaveRegistry = await viem.getContractAt("EnclaveRegistry", deployment.enclaveRegistry);
+  const stakeToken = await viem.getContractAt("DevStakeToken", deployment.stakeToken);
+  const simulatedVerifier = await viem.getContractAt(
+    "SimulatedAttestationVerifier",
+    deployment.simulatedVerifier ?? "0x",
+  );
+  const trainingVerifier = await viem.deployContract("TestTrainingVerifier");
+  await jobMarket.write.setTrainingVerifier([trainingVerifier.address]);
+
+  for (const p of [provider, provider2]) {
+    const as = { account: p.account };
+    await providerRegistry.write.register(
+      [
+        {
+          teeTypes: PROVIDER_TEE_TYPES,
+          hardwareClass: 3,
+          metadataHash: keccak256(toBytes(`profile of ${p.account.address}`)),
+          endpointHash: keccak256(toBytes(`https://${p.account.address}.example`)),
+        },
+      ],
+      as,
+    );
+    await providerRegistry.write.depositEth({ ...as, value: PROVIDER_STAKE });
+    await stakeToken.write.faucet([p.account.address, PROVIDER_STAKE * 10n]);
+    await stakeToken.write.approve([providerRegistry.address, PROVIDER_STAKE], as);
+    await providerRegistry.write.depositToken([PROVIDER_STAKE], as);
+  }
+  await stakeToken.write.faucet([buyer.account.address, CEILING * 100n]);
+  const chainId = await publicClient.getChainId();
+  return {
+    deployment,
+    chainId,
+    publicClient,
+    deployer,
+    provider,
+    provider2,
+    buyer,
+    relayer,
+    stranger,
+    jobMarket,
+    providerRegistry,
+    enclaveRegistry,
+    stakeToken,
+    simulatedVerifier,
+    trainingVerifier,
+  };
+}
+
+/** The deployed system, restored from a snapshot after the first call. */
+export function loadMarket() {
+  return networkHelpers.loadFixture(deployMarket);
+}
+export type Market = Awaited<ReturnType<typeof deployMarket>>;
+
+/** Current chain time. */
+export async function now(): Promise<bigint> {
+  return BigInt(await networkHelpers.time.latest());
+}
+
+/** A posted job with its terms and the buyer's secrets. */
+export type PostedJob = { jobId: bigint; terms: JobTerms; secrets: BuyerSecrets };
+
+/** Posts a job from the buyer account (token jobs are approved first). */
+export async function postTestJob(
+  m: Market,
+  overrides: Partial<Omit<BuildJobTermsParameters, "now" | "secrets">> = {},
+): Promise<PostedJob> {
+  const secrets = newBuyerSecrets(m.stranger.account.address);
+  const terms = buildJobTerms({ now: await now(), secrets, priceCeiling: CEILING, ...overrides });
+  if (terms.asset !== "0x0000000000000000000000000000000000000000") {
+    await m.stakeToken.write.approve([m.jobMarket.address, terms.priceCeiling], { account: m.buyer.account });
+  }
+  const { jobId } = await postJob(m.publicClient, m.buyer, m.deployment, terms);
+  return { jobId, terms, secrets };
+}
+
+/** Bids `price` from `provider` (default: the first provider). */
+export async function bid(m: Market, job: PostedJob, price: bigint, provider = m.provider): Promise<void> {
+  await m.jobMarket.write.placeBid([job.jobId, job.terms, price], { account: provider.account });
+}
+
+/** Moves time past the bid window. */
+export async function endBidding(job: PostedJob): Promise<void> {
+  await networkHelpers.time.increaseTo(job.terms.bidDeadline);
+}
+
+/** Simulated-TEE attestation arguments for a job (optionally deliberately wrong). */
+export async function attestationArgs(
+  m: Market,
+  job: PostedJob,
+  options: {
+    enclave?: SimulatedEnclave;
+    measurement?: Hex;
+    signingKey?: Hex;
+    reportData?: Hex;
+    jobId?: bigint;
+  } = {},
+) {
+  return simulatedAttestationArgs({
+    chainId: m.chainId,
+    deployment: m.deployment,
+    jobId: options.jobId ?? job.jobId,
+    enclave: options.enclave ?? newSimulatedEnclave(),
+    expiresAt: job.terms.attestDeadline + 3600n,
+    measurement: options.measurement,
+    signingKey: options.signingKey,
+    reportData: options.reportData,
+  });
+}
+
+/** Posts, bids at `price`, closes bidding and attests: returns an Attested job. */
+export async function attestedJob(m: Market, price = CEILING / 2n): Promise<PostedJob> {
+  const job = await postTestJob(m);
+  await bid(m, job, price);
+  await endBidding(job);
+  await m.jobMarket.write.submitAttestation([job.jobId, job.terms, ...(await attestationArgs(m, job))], {
+    account: m.provider.account,
+  });
+  return job;
+}
+
+/** Proof bytes the TestTrainingVerifier accepts / rejects / reverts on. */
+export const VALID_PROOF: Hex = "0x76616c6964"; // "valid"
+export const INVALID_PROOF: Hex = "0x6e6f7065"; // "nope"
+export const REVERTING_PROOF: Hex = "0x726576657274"; // "revert"
