@@ -11,7 +11,7 @@ import {
   postTestJob,
   VALID_PROOF,
   viem,
-} from "./helpers/fixture.ts";
+} from "../support/fixture.ts";
 
 describe("JobMarket lifecycle (ETH)", () => {
   it("runs post → bid → match → attest → result → payout → refund of the unused ceiling", async () => {

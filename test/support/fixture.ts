@@ -2,7 +2,7 @@
 // chain, plugs in the TestTrainingVerifier double, and registers and stakes two providers.
 import { network } from "hardhat";
 import { type Hex, keccak256, parseEther, toBytes } from "viem";
-import { deployLocalDevnet } from "../../../scripts/lib/deploy.ts";
+import { deployLocalDevnet } from "../../scripts/lib/deploy.ts";
 import {
   type BuildJobTermsParameters,
   type BuyerSecrets,
@@ -12,10 +12,10 @@ import {
   postJob,
   type SimulatedEnclave,
   simulatedAttestationArgs,
-} from "../../../scripts/lib/market.ts";
-import { type JobTerms, TeeType, teeTypeSet } from "../../../sdk/index.ts";
+} from "../../scripts/lib/market.ts";
+import { type JobTerms, TeeType, teeTypeSet } from "../../sdk/index.ts";
 
-export const connection = await network.connect();
+export const connection = await network.create();
 export const { viem, networkHelpers } = connection;
 
 /** Stake each provider deposits in ETH and in the dev token. */
