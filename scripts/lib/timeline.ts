@@ -28,7 +28,7 @@ export class Timeline {
     const t = ((Date.now() - this.started) / 1000).toFixed(1).padStart(6);
     const gas =
       s.gasUsed === undefined ? "".padStart(10) : `${s.gasUsed.toLocaleString("en-US").padStart(10)} gas`;
-    this.out(`[${t}s] ${s.actor.padEnd(9)} ${s.step.padEnd(30)} ${gas}  ${s.note}`);
+    this.out(`[${t}s] ${s.actor.padEnd(10)} ${s.step.padEnd(30)} ${gas}  ${s.note}`);
   }
 
   /** Total gas of the steps whose names are listed (all steps when omitted). */

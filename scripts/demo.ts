@@ -1,0 +1,251 @@
+// The main job: the whole lifecycle that exists so far, on Hardhat's in-process chain, printed as a
+// timeline with the gas of every transaction. It shows only stages that are really built.
+import { network } from "hardhat";
+import { formatEther, parseEther } from "viem";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import {
+  attestationBinding,
+  FailureReason,
+  JobStatus,
+  jobMarketAbi,
+  nameOf,
+  providerRegistryAbi,
+  SIMULATED_MEASUREMENT,
+  signCancelJob,
+  TeeType,
+  teeTypeSet,
+} from "../sdk/index.ts";
+import { deployLocalDevnet } from "./lib/deploy.ts";
+import {
+  buildJobTerms,
+  confirm,
+  newBuyerSecrets,
+  newSimulatedEnclave,
+  postJob,
+  randomBytes32,
+  simulatedAttestationArgs,
+} from "./lib/market.ts";
+import { Timeline } from "./lib/timeline.ts";
+
+const connection = await network.create();
+const { viem, networkHelpers } = connection;
+const publicClient = await viem.getPublicClient();
+const [deployer, providerA, providerB, funder, relayer] = await viem.getWalletClients();
+if (!deployer || !providerA || !providerB || !funder || !relayer) throw new Error("demo: need 5 accounts");
+const chainId = await publicClient.getChainId();
+const timeline = new Timeline();
+const short = (a: string) => `${a.slice(0, 8)}…${a.slice(-4)}`;
+
+console.log("Blind Training — end-to-end demo on an in-process chain (Hardhat EDR, osaka)\n");
+
+// 1. Deploy the system with the real Ignition module (LocalDevnet = core + Simulated TEE).
+const deployment = await deployLocalDevnet(connection);
+let deployGas = 0n;
+for (let n = 1n; n <= BigInt(deployment.deployBlock); n++) deployGas += (await publicClient.getBlock({ blockNumber: n })).gasUsed;
+timeline.info(
+  "deploy (Ignition LocalDevnet)",
+  "deployer",
+  `${deployGas.toLocaleString("en-US")} gas in ${deployment.deployBlock} txs; JobMarket ${short(deployment.jobMarket)}, chain ${chainId}`,
+);
+const market = { address: deployment.jobMarket, abi: jobMarketAbi } as const;
+const registry = { address: deployment.providerRegistry, abi: providerRegistryAbi } as const;
+
+// 2. Two providers register (Simulated + TDX enclaves) and stake ETH.
+for (const [name, p] of [
+  ["provider A", providerA],
+  ["provider B", providerB],
+] as const) {
+  const as = { account: p.account };
+  const profile = {
+    teeTypes: teeTypeSet([TeeType.Simulated, TeeType.Tdx]),
+    hardwareClass: 3,
+    metadataHash: randomBytes32(),
+    endpointHash: randomBytes32(),
+  };
+  timeline.tx(
+    "register",
+    name,
+    await confirm(publicClient, p.writeContract({ ...registry, functionName: "register", args: [profile], ...as })),
+    "TEE types: Simulated, TDX",
+  );
+  timeline.tx(
+    "stake 2 ETH",
+    name,
+    await confirm(
+      publicClient,
+      p.writeContract({ ...registry, functionName: "depositEth", value: parseEther("2"), ...as }),
+    ),
+  );
+}
+
+// 3. An anonymous buyer posts a job: a fresh owner key signs buyer actions, the refund address is
+//    only committed to, and a throwaway funding account pays the escrow.
+const now = BigInt(await networkHelpers.time.latest());
+const buyer = newBuyerSecrets(privateKeyToAccount(generatePrivateKey()).address);
+const terms = buildJobTerms({ now, secrets: buyer, priceCeiling: parseEther("1") });
+const { jobId, receipt: posted } = await postJob(publicClient, funder, deployment, terms);
+timeline.tx(
+  "postJob (1 ETH escrow)",
+  "buyer",
+  posted,
+  `job #${jobId}, owner key ${short(buyer.ownerKey.address)}, no buyer address stored`,
+);
+
+// 4. Bidding: B bids 0.8, A undercuts with 0.6 (B's collateral is released).
+for (const [name, p, price] of [
+  ["provider B", providerB, "0.8"],
+  ["provider A", providerA, "0.6"],
+] as const) {
+  timeline.tx(
+    `placeBid ${price} ETH`,
+    name,
+    await confirm(
+      publicClient,
+      p.writeContract({ ...market, functionName: "placeBid", args: [jobId, terms, parseEther(price)], account: p.account }),
+    ),
+  );
+}
+
+// 5. The bid window ends; A's enclave attests (Simulated TEE: same binding as real quotes).
+await networkHelpers.time.increaseTo(terms.bidDeadline);
+const enclave = newSimulatedEnclave();
+const binding = attestationBinding({
+  chainId: BigInt(chainId),
+  jobMarket: deployment.jobMarket,
+  jobId,
+  enclaveEncryptionKey: enclave.encryptionKey,
+  enclaveSigner: enclave.signer.address,
+});
+timeline.info("enclave keys + evidence", "enclave", `X25519 ${short(enclave.encryptionKey)}, report data ${short(binding)}`);
+const attestArgs = await simulatedAttestationArgs({
+  chainId,
+  deployment,
+  jobId,
+  enclave,
+  expiresAt: terms.attestDeadline,
+});
+timeline.tx(
+  "submitAttestation (+match)",
+  "provider A",
+  await confirm(
+    publicClient,
+    providerA.writeContract({
+      ...market,
+      functionName: "submitAttestation",
+      args: [jobId, terms, ...attestArgs],
+      account: providerA.account,
+    }),
+  ),
+  "checked: TEE type accepted, report data = job binding, dev-key EIP-712 signature, measurement allow-listed",
+);
+
+// 6. A second job shows the way out when a provider walks away: B wins, never attests, is slashed.
+const buyer2 = newBuyerSecrets(privateKeyToAccount(generatePrivateKey()).address);
+const terms2 = buildJobTerms({
+  now: BigInt(await networkHelpers.time.latest()),
+  secrets: buyer2,
+  priceCeiling: parseEther("0.5"),
+});
+const { jobId: jobId2, receipt: posted2 } = await postJob(publicClient, funder, deployment, terms2);
+timeline.tx("postJob (0.5 ETH escrow)", "buyer 2", posted2, `job #${jobId2}`);
+timeline.tx(
+  "placeBid 0.5 ETH",
+  "provider B",
+  await confirm(
+    publicClient,
+    providerB.writeContract({
+      ...market,
+      functionName: "placeBid",
+      args: [jobId2, terms2, parseEther("0.5")],
+      account: providerB.account,
+    }),
+  ),
+);
+await networkHelpers.time.increaseTo(terms2.attestDeadline + 1n);
+const enforced = await confirm(
+  publicClient,
+  relayer.writeContract({ ...market, functionName: "enforceDeadline", args: [jobId2, terms2], account: relayer.account }),
+);
+timeline.tx("enforceDeadline", "anyone", enforced, `attestation deadline missed → ${nameOf(FailureReason, 1)}`);
+const refund2 = await publicClient.readContract({ ...market, functionName: "refundableOf", args: [jobId2, terms2] });
+timeline.tx(
+  "claimRefund",
+  "relayer",
+  await confirm(
+    publicClient,
+    relayer.writeContract({
+      ...market,
+      functionName: "claimRefund",
+      args: [jobId2, terms2, buyer2.refundTo, buyer2.salt],
+      account: relayer.account,
+    }),
+  ),
+  `${formatEther(refund2)} ETH (escrow + 70% of B's slashed collateral) to the committed refund address`,
+);
+
+// 7. A third job is cancelled by the owner key, relayed by someone else (EIP-712, nonce 0).
+const buyer3 = newBuyerSecrets(privateKeyToAccount(generatePrivateKey()).address);
+const terms3 = buildJobTerms({
+  now: BigInt(await networkHelpers.time.latest()),
+  secrets: buyer3,
+  priceCeiling: parseEther("0.2"),
+});
+const { jobId: jobId3, receipt: posted3 } = await postJob(publicClient, funder, deployment, terms3);
+timeline.tx("postJob (0.2 ETH escrow)", "buyer 3", posted3, `job #${jobId3}`);
+const sigDeadline = terms3.bidDeadline;
+const signature = await signCancelJob({
+  ownerKey: buyer3.ownerKey,
+  chainId,
+  jobMarket: deployment.jobMarket,
+  jobId: jobId3,
+  nonce: 0n,
+  deadline: sigDeadline,
+});
+timeline.tx(
+  "cancelJob (owner-key sig)",
+  "relayer",
+  await confirm(
+    publicClient,
+    relayer.writeContract({
+      ...market,
+      functionName: "cancelJob",
+      args: [jobId3, terms3, 0n, sigDeadline, signature],
+      account: relayer.account,
+    }),
+  ),
+  "signed off-chain by the job's owner key, relayed by a third party",
+);
+
+// 8. Where everything stands.
+console.log("\nState on chain now:");
+for (const id of [jobId, jobId2, jobId3]) {
+  const status = await publicClient.readContract({ ...market, functionName: "statusOf", args: [id] });
+  const job = await publicClient.readContract({ ...market, functionName: "getJob", args: [id] });
+  console.log(
+    `  job #${id}: ${nameOf(JobStatus, status)}${job.provider !== "0x0000000000000000000000000000000000000000" ? `, provider ${short(job.provider)}, price ${formatEther(job.price)} ETH, collateral ${formatEther(job.collateral)} ETH` : ""}`,
+  );
+}
+for (const [name, p] of [
+  ["provider A", providerA],
+  ["provider B", providerB],
+] as const) {
+  const s = await publicClient.readContract({
+    ...registry,
+    functionName: "stakeOf",
+    args: [p.account.address, "0x0000000000000000000000000000000000000000"],
+  });
+  console.log(`  ${name}: free ${formatEther(s.free)} ETH, locked ${formatEther(s.locked)} ETH`);
+}
+const treasury = await publicClient.readContract({
+  ...registry,
+  functionName: "treasuryAccrued",
+  args: ["0x0000000000000000000000000000000000000000"],
+});
+console.log(`  treasury accrued: ${formatEther(treasury)} ETH`);
+console.log(`  simulated measurement allow-listed: ${short(SIMULATED_MEASUREMENT)}`);
+console.log(`\nTotal gas of the ${timeline.steps.filter((s) => s.gasUsed !== undefined).length} transactions: ${timeline.totalGas().toLocaleString("en-US")}`);
+console.log(
+  `\nJob #${jobId} is Attested: its enclave key is on chain, ready for the buyer's encrypted data.\n` +
+    "Not built yet, so not shown: encrypted data delivery and training (enclave runner), the\n" +
+    "Groth16 training proof and settlement with a real verifier, multi-party aggregation.",
+);

@@ -1,0 +1,19 @@
+// Deploys the LocalDevnet module to the network Hardhat was started with (`--network localhost`)
+// and writes deployments/<chainId>.json, where the SDK's readDeployment finds it.
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import { network } from "hardhat";
+import { writeDeployment } from "../sdk/deployments.node.ts";
+import { deployLocalDevnet } from "./lib/deploy.ts";
+
+const connection = await network.create();
+const chainId = await (await connection.viem.getPublicClient()).getChainId();
+if (chainId !== 31337 && chainId !== 1337) {
+  throw new Error(`deploy-local: chain ${chainId} is not a local chain; use the BlindTraining module for real chains`);
+}
+// A freshly started node has none of the contracts an earlier Ignition journal recorded.
+rmSync(join(import.meta.dirname, "..", "ignition", "deployments", `chain-${chainId}`), { recursive: true, force: true });
+const deployment = await deployLocalDevnet(connection);
+const file = writeDeployment(deployment);
+console.log(`deploy-local: LocalDevnet deployed on chain ${chainId}; addresses written to ${file}`);
+console.log(JSON.stringify(deployment, null, 2));
