@@ -41,7 +41,8 @@ console.log("Blind Training — end-to-end demo on an in-process chain (Hardhat 
 // 1. Deploy the system with the real Ignition module (LocalDevnet = core + Simulated TEE).
 const deployment = await deployLocalDevnet(connection);
 let deployGas = 0n;
-for (let n = 1n; n <= BigInt(deployment.deployBlock); n++) deployGas += (await publicClient.getBlock({ blockNumber: n })).gasUsed;
+for (let n = 1n; n <= BigInt(deployment.deployBlock); n++)
+  deployGas += (await publicClient.getBlock({ blockNumber: n })).gasUsed;
 timeline.info(
   "deploy (Ignition LocalDevnet)",
   "deployer",
@@ -65,7 +66,10 @@ for (const [name, p] of [
   timeline.tx(
     "register",
     name,
-    await confirm(publicClient, p.writeContract({ ...registry, functionName: "register", args: [profile], ...as })),
+    await confirm(
+      publicClient,
+      p.writeContract({ ...registry, functionName: "register", args: [profile], ...as }),
+    ),
     "TEE types: Simulated, TDX",
   );
   timeline.tx(
@@ -101,7 +105,12 @@ for (const [name, p, price] of [
     name,
     await confirm(
       publicClient,
-      p.writeContract({ ...market, functionName: "placeBid", args: [jobId, terms, parseEther(price)], account: p.account }),
+      p.writeContract({
+        ...market,
+        functionName: "placeBid",
+        args: [jobId, terms, parseEther(price)],
+        account: p.account,
+      }),
     ),
   );
 }
@@ -116,7 +125,11 @@ const binding = attestationBinding({
   enclaveEncryptionKey: enclave.encryptionKey,
   enclaveSigner: enclave.signer.address,
 });
-timeline.info("enclave keys + evidence", "enclave", `X25519 ${short(enclave.encryptionKey)}, report data ${short(binding)}`);
+timeline.info(
+  "enclave keys + evidence",
+  "enclave",
+  `X25519 ${short(enclave.encryptionKey)}, report data ${short(binding)}`,
+);
 const attestArgs = await simulatedAttestationArgs({
   chainId,
   deployment,
@@ -164,10 +177,24 @@ timeline.tx(
 await networkHelpers.time.increaseTo(terms2.attestDeadline + 1n);
 const enforced = await confirm(
   publicClient,
-  relayer.writeContract({ ...market, functionName: "enforceDeadline", args: [jobId2, terms2], account: relayer.account }),
+  relayer.writeContract({
+    ...market,
+    functionName: "enforceDeadline",
+    args: [jobId2, terms2],
+    account: relayer.account,
+  }),
 );
-timeline.tx("enforceDeadline", "anyone", enforced, `attestation deadline missed → ${nameOf(FailureReason, 1)}`);
-const refund2 = await publicClient.readContract({ ...market, functionName: "refundableOf", args: [jobId2, terms2] });
+timeline.tx(
+  "enforceDeadline",
+  "anyone",
+  enforced,
+  `attestation deadline missed → ${nameOf(FailureReason, 1)}`,
+);
+const refund2 = await publicClient.readContract({
+  ...market,
+  functionName: "refundableOf",
+  args: [jobId2, terms2],
+});
 timeline.tx(
   "claimRefund",
   "relayer",
@@ -243,7 +270,9 @@ const treasury = await publicClient.readContract({
 });
 console.log(`  treasury accrued: ${formatEther(treasury)} ETH`);
 console.log(`  simulated measurement allow-listed: ${short(SIMULATED_MEASUREMENT)}`);
-console.log(`\nTotal gas of the ${timeline.steps.filter((s) => s.gasUsed !== undefined).length} transactions: ${timeline.totalGas().toLocaleString("en-US")}`);
+console.log(
+  `\nTotal gas of the ${timeline.steps.filter((s) => s.gasUsed !== undefined).length} transactions: ${timeline.totalGas().toLocaleString("en-US")}`,
+);
 console.log(
   `\nJob #${jobId} is Attested: its enclave key is on chain, ready for the buyer's encrypted data.\n` +
     "Not built yet, so not shown: encrypted data delivery and training (enclave runner), the\n" +

@@ -9,10 +9,15 @@ import { deployLocalDevnet } from "./lib/deploy.ts";
 const connection = await network.create();
 const chainId = await (await connection.viem.getPublicClient()).getChainId();
 if (chainId !== 31337 && chainId !== 1337) {
-  throw new Error(`deploy-local: chain ${chainId} is not a local chain; use the BlindTraining module for real chains`);
+  throw new Error(
+    `deploy-local: chain ${chainId} is not a local chain; use the BlindTraining module for real chains`,
+  );
 }
 // A freshly started node has none of the contracts an earlier Ignition journal recorded.
-rmSync(join(import.meta.dirname, "..", "ignition", "deployments", `chain-${chainId}`), { recursive: true, force: true });
+rmSync(join(import.meta.dirname, "..", "ignition", "deployments", `chain-${chainId}`), {
+  recursive: true,
+  force: true,
+});
 const deployment = await deployLocalDevnet(connection);
 const file = writeDeployment(deployment);
 console.log(`deploy-local: LocalDevnet deployed on chain ${chainId}; addresses written to ${file}`);

@@ -5,5 +5,6 @@ export * from "./errors.ts";
 export * from "./generated/abis.ts";
 export * from "./jobTerms.ts";
 export * from "./ownerActions.ts";
+export * from "./permit.ts";
 export * from "./simulatedTee.ts";
 export * from "./types.ts";
