@@ -24,7 +24,16 @@ export function readDeployment(chainId: number, dir: string = DEPLOYMENTS_DIR): 
       cause,
     });
   }
-  return parseDeployment(JSON.parse(text), file);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (cause) {
+    throw new DeploymentError(`${file} is not valid JSON`, {
+      details: "delete it and run `npm run chain` again",
+      cause,
+    });
+  }
+  return parseDeployment(parsed, file);
 }
 
 /** Writes a deployment file atomically (temp file + rename), so a crash never leaves half a file. */

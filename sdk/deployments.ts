@@ -25,7 +25,7 @@ const REQUIRED = ["jobMarket", "providerRegistry", "enclaveRegistry", "stakeToke
  * @returns The deployment.
  */
 export function parseDeployment(value: unknown, source: string): Deployment {
-  if (typeof value !== "object" || value === null)
+  if (typeof value !== "object" || value === null || Array.isArray(value))
     throw new DeploymentError(`${source} is not a JSON object`);
   const v = value as Record<string, unknown>;
   if (typeof v.chainId !== "number" || !Number.isInteger(v.chainId))
