@@ -7,4 +7,5 @@ export * from "./jobTerms.ts";
 export * from "./ownerActions.ts";
 export * from "./permit.ts";
 export * from "./simulatedTee.ts";
+export * from "./training/index.ts";
 export * from "./types.ts";
