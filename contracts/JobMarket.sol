@@ -303,6 +303,9 @@ contract JobMarket is IJobMarket, Ownable2Step, EIP712, ReentrancyGuardTransient
         nonReentrant
     {
         Job storage job = _load(jobId, terms);
+        // An ended bid window is closed here, so a job nobody bid on is refundable without a
+        // separate closeBidding transaction.
+        if (job.status == JobStatus.Open && block.timestamp >= job.bidDeadline) _closeBidding(jobId, job);
         uint256 amount = _refundable(job, terms);
         if (amount == 0) revert JobMarketNothingToRefund(jobId);
         if (keccak256(abi.encode(refundTo, salt)) != terms.refundCommitment) {
@@ -426,7 +429,7 @@ contract JobMarket is IJobMarket, Ownable2Step, EIP712, ReentrancyGuardTransient
 
     function _pullEscrow(JobTerms calldata terms) private {
         uint256 received = AssetTransfers.pull(terms.asset, msg.sender, terms.priceCeiling);
-        if (received != terms.priceCeiling) revert JobMarketTokenShortfall(received, terms.priceCeiling);
+        if (received != terms.priceCeiling) revert JobMarketTokenAmountMismatch(received, terms.priceCeiling);
     }
 
     function _load(uint256 jobId, JobTerms calldata terms) private view returns (Job storage job) {
@@ -491,6 +494,10 @@ contract JobMarket is IJobMarket, Ownable2Step, EIP712, ReentrancyGuardTransient
         if (job.refundClaimed) return 0;
         JobStatus status = job.status;
         if (status == JobStatus.Cancelled || status == JobStatus.Expired) return terms.priceCeiling;
+        // Bid window over without bids: expired in effect, even before anyone closed it.
+        if (status == JobStatus.Open && block.timestamp >= job.bidDeadline && job.provider == address(0)) {
+            return terms.priceCeiling;
+        }
         if (status == JobStatus.Failed) return uint256(terms.priceCeiling) + job.compensation;
         if (status == JobStatus.Completed) return terms.priceCeiling - job.price;
         return 0;

@@ -99,8 +99,9 @@ interface IJobMarket {
     error JobMarketUnsupportedAsset(address asset);
     /// @notice Thrown when the ETH sent does not match what the call needs.
     error JobMarketWrongValue(uint256 sent, uint256 expected);
-    /// @notice Thrown when fewer tokens arrived than were transferred (fee-on-transfer tokens are unsupported).
-    error JobMarketTokenShortfall(uint256 received, uint256 expected);
+    /// @notice Thrown when the escrow's token balance did not grow by exactly the price ceiling
+    ///         (fee-on-transfer and rebasing tokens are unsupported).
+    error JobMarketTokenAmountMismatch(uint256 received, uint256 expected);
 
     // ----- errors: lifecycle -----
     /// @notice Thrown when a job id does not exist.
@@ -289,7 +290,8 @@ interface IJobMarket {
 
     /// @notice Pays the buyer's refund of a finished job to `refundTo`, revealing the refund
     ///         commitment's preimage. Callable by anyone; funds go only to the committed address.
-    /// @dev Emits {RefundClaimed}.
+    ///         A job whose bid window ended without bids expires in the same call.
+    /// @dev Emits {RefundClaimed} (and {JobExpired} or {JobMatched} when it closes the bidding).
     function claimRefund(uint256 jobId, JobTerms calldata terms, address refundTo, bytes32 salt) external;
 
     /// @notice Sets the training verifier. Owner only.

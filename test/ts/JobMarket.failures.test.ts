@@ -371,7 +371,7 @@ describe("JobMarket failures: posting", () => {
     );
   });
 
-  it("a token transfer that does not deliver exactly the ceiling is rejected with JobMarketTokenShortfall", async () => {
+  it("a token transfer that does not deliver exactly the ceiling is rejected with JobMarketTokenAmountMismatch", async () => {
     const m = await loadMarket();
     // A market whose stake token mints one extra unit to the market during the escrow pull.
     const token = await viem.deployContract("ReentrantToken");
@@ -398,7 +398,7 @@ describe("JobMarket failures: posting", () => {
     await viem.assertions.revertWithCustomErrorWithArgs(
       market.write.postJob([terms], { account: m.buyer.account }),
       market,
-      "JobMarketTokenShortfall",
+      "JobMarketTokenAmountMismatch",
       [CEILING + 1n, CEILING],
     );
   });

@@ -67,4 +67,37 @@ describe("JobMarket lifecycle (ETH)", () => {
     );
     assert.equal(await m.publicClient.getBalance({ address: m.jobMarket.address }), 0n);
   });
+
+  it("a refund claimed after a bid window without bids expires the job in the same call", async () => {
+    const m = await loadMarket();
+    const job = await postTestJob(m);
+    await endBidding(job);
+    assert.equal((await m.jobMarket.read.getJob([job.jobId])).status, JobStatus.Open, "nobody closed it yet");
+    assert.equal(await m.jobMarket.read.refundableOf([job.jobId, job.terms]), CEILING);
+    const claim = m.jobMarket.write.claimRefund(
+      [job.jobId, job.terms, job.secrets.refundTo, job.secrets.salt],
+      {
+        account: m.relayer.account,
+      },
+    );
+    await viem.assertions.emitWithArgs(claim, m.jobMarket, "JobExpired", [job.jobId]);
+    assert.equal((await m.jobMarket.read.getJob([job.jobId])).status, JobStatus.Expired);
+    assert.equal(await m.publicClient.getBalance({ address: m.jobMarket.address }), 0n);
+  });
+
+  it("a refund claimed after a bid window with a leader matches the job and refunds nothing", async () => {
+    const m = await loadMarket();
+    const job = await postTestJob(m);
+    await bid(m, job, CEILING);
+    await endBidding(job);
+    assert.equal(await m.jobMarket.read.refundableOf([job.jobId, job.terms]), 0n);
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      m.jobMarket.write.claimRefund([job.jobId, job.terms, job.secrets.refundTo, job.secrets.salt], {
+        account: m.relayer.account,
+      }),
+      m.jobMarket,
+      "JobMarketNothingToRefund",
+      [job.jobId],
+    );
+  });
 });
