@@ -1,0 +1,141 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.28;
+
+import {IGroth16Verifier} from "../interfaces/IGroth16Verifier.sol";
+import {ITrainingVerifier} from "../interfaces/ITrainingVerifier.sol";
+import {IPoseidon4, IPoseidon6, POSEIDON_FIELD_SIZE} from "../poseidon/IPoseidon.sol";
+
+/// @title Groth16TrainingVerifier
+/// @notice Accepts a training run when a chain of Groth16 segment proofs leads from the job's initial
+///         adapter commitment C0 to the delivered commitment C_K, the last segment carrying the
+///         metric check (circuits/FIXED_POINT.md).
+/// @dev For segment s of S, the circuit's single public input is
+///      `Poseidon6(ctx, specHash, R_train, R_eval, tau, Poseidon4(C_s, C_{s+1}, s, s == S-1))` with
+///      `ctx = keccak256(abi.encode(chainId, market, jobId, provider)) mod r`. Everything but the
+///      chain of commitments comes from the market's claim, so a proof cannot be replayed on another
+///      job, market or chain, nor submitted by another provider. C0 is not submitted on trust: the
+///      circuit checks `C_0` against `specHash = Poseidon(C0, hpHash)` in segment 0, and `S` is in
+///      `hpHash`, so neither a shorter nor a longer chain verifies.
+///      Proof bytes: `abi.encode(uint256[] commitments, uint256[8][] proofs)` with
+///      `commitments = [C_0, …, C_S]` and each proof `[A.x, A.y, B.x1, B.x0, B.y1, B.y0, C.x, C.y]`
+///      in snarkjs' calldata order.
+contract Groth16TrainingVerifier is ITrainingVerifier {
+    /// @notice Most segments one run may have (bounds the verification gas).
+    uint256 public constant MAX_SEGMENTS = 32;
+    /// @notice Highest quality threshold (basis points of eval accuracy).
+    uint256 public constant MAX_THRESHOLD_BPS = 10_000;
+
+    /// @notice The snarkjs verifier of the segment circuit.
+    IGroth16Verifier public immutable segmentVerifier;
+    /// @notice circomlib Poseidon with 4 inputs.
+    IPoseidon4 public immutable poseidon4;
+    /// @notice circomlib Poseidon with 6 inputs.
+    IPoseidon6 public immutable poseidon6;
+
+    /// @notice Proof bytes that do not decode, or a chain whose length does not fit the proofs.
+    error Groth16TrainingMalformedProof(uint256 commitments, uint256 proofs);
+    /// @notice The number of segments is zero or above {MAX_SEGMENTS}.
+    error Groth16TrainingSegmentCount(uint256 segments);
+    /// @notice A public value is not a BN254 field element (it would alias another value in Poseidon).
+    error Groth16TrainingNotAFieldElement(string name, uint256 value);
+    /// @notice The job's threshold is above 100 %.
+    error Groth16TrainingThresholdOutOfRange(uint256 threshold);
+    /// @notice The last commitment of the chain is not the delivered model commitment.
+    error Groth16TrainingFinalCommitmentMismatch(bytes32 modelCommitment, uint256 chainEnd);
+    /// @notice Segment `segment`'s proof does not verify.
+    error Groth16TrainingSegmentInvalid(uint256 segment);
+
+    /// @param segmentVerifier_ Generated Groth16 verifier of the segment circuit.
+    /// @param poseidon4_ Poseidon(4) contract.
+    /// @param poseidon6_ Poseidon(6) contract.
+    constructor(IGroth16Verifier segmentVerifier_, IPoseidon4 poseidon4_, IPoseidon6 poseidon6_) {
+        segmentVerifier = segmentVerifier_;
+        poseidon4 = poseidon4_;
+        poseidon6 = poseidon6_;
+    }
+
+    /// @inheritdoc ITrainingVerifier
+    /// @dev Reverts with a custom error naming the first problem, so the market's `EvidenceRejected`
+    ///      event says why; returns true only when every segment verifies.
+    function verifyTraining(TrainingClaim calldata claim, bytes calldata proof) external view returns (bool) {
+        (uint256[] memory commitments, uint256[8][] memory proofs) = _decode(proof);
+        uint256 segments = proofs.length;
+        if (segments == 0 || segments > MAX_SEGMENTS) revert Groth16TrainingSegmentCount(segments);
+        if (commitments.length != segments + 1) revert Groth16TrainingMalformedProof(commitments.length, segments);
+        if (commitments[segments] != uint256(claim.modelCommitment)) {
+            revert Groth16TrainingFinalCommitmentMismatch(claim.modelCommitment, commitments[segments]);
+        }
+        _requireField("specHash", uint256(claim.specHash));
+        _requireField("datasetCommitment", uint256(claim.datasetCommitment));
+        _requireField("evalCommitment", uint256(claim.evalCommitment));
+        if (claim.qualityThreshold > MAX_THRESHOLD_BPS) revert Groth16TrainingThresholdOutOfRange(claim.qualityThreshold);
+        for (uint256 i; i <= segments; ++i) {
+            _requireField("commitment", commitments[i]);
+        }
+
+        uint256 ctx = _context(claim);
+        for (uint256 s; s < segments; ++s) {
+            uint256 publicHash = _publicHash(claim, ctx, commitments[s], commitments[s + 1], s, segments);
+            uint256[8] memory p = proofs[s];
+            bool ok = segmentVerifier.verifyProof(
+                [p[0], p[1]], [[p[2], p[3]], [p[4], p[5]]], [p[6], p[7]], [publicHash]
+            );
+            if (!ok) revert Groth16TrainingSegmentInvalid(s);
+        }
+        return true;
+    }
+
+    /// @notice The public input of segment `s` of `segments`, as the circuit computes it (for provers
+    ///         and tests).
+    function publicInput(
+        TrainingClaim calldata claim,
+        uint256 commitmentIn,
+        uint256 commitmentOut,
+        uint256 s,
+        uint256 segments
+    ) external view returns (uint256) {
+        return _publicHash(claim, _context(claim), commitmentIn, commitmentOut, s, segments);
+    }
+
+    /// @dev Binds a proof to chain, market, job and provider.
+    function _context(TrainingClaim calldata claim) private pure returns (uint256) {
+        return uint256(keccak256(abi.encode(claim.chainId, claim.market, claim.jobId, claim.provider)))
+            % POSEIDON_FIELD_SIZE;
+    }
+
+    function _publicHash(
+        TrainingClaim calldata claim,
+        uint256 ctx,
+        uint256 commitmentIn,
+        uint256 commitmentOut,
+        uint256 s,
+        uint256 segments
+    ) private view returns (uint256) {
+        uint256 segHash = poseidon4.poseidon([commitmentIn, commitmentOut, s, s + 1 == segments ? 1 : 0]);
+        return poseidon6.poseidon(
+            [
+                ctx,
+                uint256(claim.specHash),
+                uint256(claim.datasetCommitment),
+                uint256(claim.evalCommitment),
+                claim.qualityThreshold,
+                segHash
+            ]
+        );
+    }
+
+    function _decode(bytes calldata proof)
+        private
+        pure
+        returns (uint256[] memory commitments, uint256[8][] memory proofs)
+    {
+        // abi.decode reverts without data on malformed input; the market turns that into a rejection
+        // too, but a length check first gives the common mistake (empty proof) a name.
+        if (proof.length < 128) revert Groth16TrainingMalformedProof(0, 0);
+        (commitments, proofs) = abi.decode(proof, (uint256[], uint256[8][]));
+    }
+
+    function _requireField(string memory name, uint256 value) private pure {
+        if (value >= POSEIDON_FIELD_SIZE) revert Groth16TrainingNotAFieldElement(name, value);
+    }
+}
