@@ -1,0 +1,214 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity ^0.8.28;
+
+import {DevStakeToken} from "../../../contracts/dev/DevStakeToken.sol";
+import {EnclaveRegistry} from "../../../contracts/EnclaveRegistry.sol";
+import {IJobMarket} from "../../../contracts/interfaces/IJobMarket.sol";
+import {IProviderRegistry} from "../../../contracts/interfaces/IProviderRegistry.sol";
+import {JobMarket} from "../../../contracts/JobMarket.sol";
+import {ProviderRegistry} from "../../../contracts/ProviderRegistry.sol";
+import {TestTrainingVerifier} from "../../../contracts/test/TestTrainingVerifier.sol";
+import {TeeType} from "../../../contracts/types/TeeType.sol";
+import {SimulatedAttestationVerifier} from "../../../contracts/verifiers/SimulatedAttestationVerifier.sol";
+
+import {Assertions} from "./Assertions.sol";
+import {vm} from "./Vm.sol";
+
+/// @notice Deploys the market as ignition/modules/core.ts + LocalDevnet.ts do (this contract is the
+///         deployer, owner and treasury-setter) and offers helpers to post jobs, stake, and make
+///         owner-key signatures and Simulated-TEE evidence.
+abstract contract MarketFixture is Assertions {
+    // core.ts defaults
+    uint16 internal constant SLASH_BUYER_SHARE_BPS = 7_000;
+    uint64 internal constant UNBONDING_DELAY = 7 days;
+    uint16 internal constant COLLATERAL_RATIO_BPS = 5_000;
+    uint256 internal constant MIN_PRICE_ETH = 1e14;
+    // LocalDevnet.ts
+    uint64 internal constant SIMULATED_MEASUREMENT_EXPIRY = 4_102_444_800;
+    bytes32 internal constant SIMULATED_MEASUREMENT = keccak256("blind-training/simulated-enclave/v1");
+    /// @dev Same derivation as sdk/simulatedTee.ts (public by design).
+    uint256 internal constant DEV_ATTESTATION_KEY = uint256(keccak256("blind-training/dev-attestation-key/v1"));
+
+    uint8 internal constant TEE_SIMULATED = uint8(1) << uint8(TeeType.Simulated);
+    uint8 internal constant TEE_SEV_SNP = uint8(1) << uint8(TeeType.SevSnp);
+    uint8 internal constant TEE_TDX = uint8(1) << uint8(TeeType.Tdx);
+
+    address internal constant TREASURY = address(0x7EA5);
+    /// @dev A realistic start time so "now - x" never underflows.
+    uint256 internal constant START_TIME = 1_750_000_000;
+
+    ProviderRegistry internal registry;
+    EnclaveRegistry internal enclaves;
+    JobMarket internal market;
+    DevStakeToken internal token;
+    SimulatedAttestationVerifier internal simVerifier;
+    TestTrainingVerifier internal trainingVerifier;
+
+    function _deployMarket() internal {
+        token = new DevStakeToken();
+        registry = new ProviderRegistry(address(this), address(token), TREASURY, SLASH_BUYER_SHARE_BPS, UNBONDING_DELAY);
+        enclaves = new EnclaveRegistry(address(this));
+        market = new JobMarket(address(this), registry, enclaves, COLLATERAL_RATIO_BPS);
+        registry.setMarket(address(market));
+        market.setMinPrice(address(0), MIN_PRICE_ETH);
+
+        simVerifier = new SimulatedAttestationVerifier(vm.addr(DEV_ATTESTATION_KEY));
+        enclaves.setVerifier(TeeType.Simulated, simVerifier);
+        enclaves.allowMeasurement(TeeType.Simulated, SIMULATED_MEASUREMENT, SIMULATED_MEASUREMENT_EXPIRY);
+        enclaves.setSimulatedEnabled(true);
+
+        trainingVerifier = new TestTrainingVerifier();
+        market.setTrainingVerifier(trainingVerifier);
+    }
+
+    // ----- providers -----
+
+    function _register(address provider, uint8 teeTypes) internal {
+        vm.prank(provider);
+        registry.register(
+            IProviderRegistry.Profile({
+                teeTypes: teeTypes,
+                hardwareClass: 1,
+                metadataHash: keccak256(abi.encode("meta", provider)),
+                endpointHash: keccak256(abi.encode("endpoint", provider))
+            })
+        );
+    }
+
+    function _depositEth(address provider, uint256 amount) internal {
+        vm.deal(provider, provider.balance + amount);
+        vm.prank(provider);
+        registry.depositEth{value: amount}();
+    }
+
+    function _depositToken(address provider, uint256 amount) internal {
+        _mint(provider, amount);
+        vm.prank(provider);
+        token.approve(address(registry), amount);
+        vm.prank(provider);
+        registry.depositToken(amount);
+    }
+
+    /// @dev Mints any amount (the faucet caps one call).
+    function _mint(address to, uint256 amount) internal {
+        uint256 limit = token.FAUCET_LIMIT();
+        while (amount > 0) {
+            uint256 chunk = amount > limit ? limit : amount;
+            token.faucet(to, chunk);
+            amount -= chunk;
+        }
+    }
+
+    // ----- jobs -----
+
+    /// @notice Valid single-party terms with the given asset, ceiling and deadlines relative to now.
+    function _terms(
+        address asset,
+        uint96 ceiling,
+        address ownerKey,
+        address refundTo,
+        bytes32 salt,
+        uint64 bidWindow,
+        uint64 attestGap,
+        uint64 deliveryGap
+    ) internal view returns (IJobMarket.JobTerms memory t) {
+        uint64 bidDeadline = uint64(block.timestamp) + bidWindow;
+        t = IJobMarket.JobTerms({
+            specHash: keccak256(abi.encode("spec", salt)),
+            datasetCommitment: keccak256(abi.encode("dataset", salt)),
+            evalCommitment: keccak256(abi.encode("eval", salt)),
+            qualityThreshold: 9_000,
+            measurement: bytes32(0),
+            committeeHash: bytes32(0),
+            asset: asset,
+            priceCeiling: ceiling,
+            ownerKey: ownerKey,
+            bidDeadline: bidDeadline,
+            attestDeadline: bidDeadline + attestGap,
+            deliveryDeadline: bidDeadline + attestGap + deliveryGap,
+            teeTypes: TEE_SIMULATED,
+            parties: 1,
+            threshold: 0,
+            committeeSize: 0,
+            refundCommitment: keccak256(abi.encode(refundTo, salt))
+        });
+    }
+
+    /// @notice Posts from this contract, funding it first (ETH by deal, tokens by faucet + approve).
+    function _post(IJobMarket.JobTerms memory t) internal returns (uint256 jobId) {
+        if (t.asset == address(0)) {
+            vm.deal(address(this), address(this).balance + t.priceCeiling);
+            jobId = market.postJob{value: t.priceCeiling}(t);
+        } else {
+            _mint(address(this), t.priceCeiling);
+            token.approve(address(market), t.priceCeiling);
+            jobId = market.postJob(t);
+        }
+    }
+
+    // ----- signatures and evidence -----
+
+    function _sig(uint256 pk, bytes32 digest) internal pure returns (bytes memory) {
+        (uint8 v, bytes32 r, bytes32 s) = vm.sign(pk, digest);
+        return abi.encodePacked(r, s, v);
+    }
+
+    function _marketDigest(bytes32 structHash) internal view returns (bytes32) {
+        return keccak256(abi.encodePacked("\x19\x01", market.domainSeparator(), structHash));
+    }
+
+    function _cancelSig(uint256 ownerPk, uint256 jobId, uint256 nonce, uint256 deadline)
+        internal
+        view
+        returns (bytes memory)
+    {
+        return _sig(ownerPk, _marketDigest(keccak256(abi.encode(market.CANCEL_JOB_TYPEHASH(), jobId, nonce, deadline))));
+    }
+
+    function _extendSig(uint256 ownerPk, uint256 jobId, uint64 newDeadline, uint256 nonce, uint256 deadline)
+        internal
+        view
+        returns (bytes memory)
+    {
+        return _sig(
+            ownerPk,
+            _marketDigest(keccak256(abi.encode(market.EXTEND_DELIVERY_TYPEHASH(), jobId, newDeadline, nonce, deadline)))
+        );
+    }
+
+    /// @notice Simulated-TEE evidence for `reportData`, signed by `signingKey`.
+    function _evidence(bytes32 measurement, bytes32 reportData, uint64 expiresAt, uint256 signingKey)
+        internal
+        view
+        returns (bytes memory)
+    {
+        bytes32 structHash = keccak256(
+            abi.encode(simVerifier.SIMULATED_QUOTE_TYPEHASH(), uint8(TeeType.Simulated), measurement, reportData, expiresAt)
+        );
+        bytes32 digest = keccak256(abi.encodePacked("\x19\x01", simVerifier.domainSeparator(), structHash));
+        return abi.encode(measurement, reportData, expiresAt, _sig(signingKey, digest));
+    }
+
+    /// @notice Valid evidence binding the job to the enclave keys.
+    function _validEvidence(uint256 jobId, bytes32 encKey, address enclaveSigner) internal view returns (bytes memory) {
+        return _evidence(
+            SIMULATED_MEASUREMENT,
+            market.attestationBinding(jobId, encKey, enclaveSigner),
+            uint64(block.timestamp + 1 hours),
+            DEV_ATTESTATION_KEY
+        );
+    }
+
+    // ----- arithmetic references, written independently of contracts/libraries/Shares.sol -----
+
+    function _ceilBps(uint256 amount, uint256 bps) internal pure returns (uint256) {
+        uint256 product = amount * bps;
+        return product / 10_000 + (product % 10_000 == 0 ? 0 : 1);
+    }
+
+    function _floorBps(uint256 amount, uint256 bps) internal pure returns (uint256) {
+        return amount * bps / 10_000;
+    }
+
+    receive() external payable {}
+}
