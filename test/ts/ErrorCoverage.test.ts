@@ -8,13 +8,15 @@ import { describe, it } from "node:test";
 import {
   devStakeTokenAbi,
   enclaveRegistryAbi,
+  groth16TrainingVerifierAbi,
   jobMarketAbi,
   providerRegistryAbi,
   simulatedAttestationVerifierAbi,
 } from "../../sdk/index.ts";
 
 /** Errors we declare (OpenZeppelin's own are covered where we rely on them, listed explicitly). */
-const OURS = /^(JobMarket|ProviderRegistry|EnclaveRegistry|SimulatedAttestation|DevStakeToken)/;
+const OURS =
+  /^(JobMarket|ProviderRegistry|EnclaveRegistry|SimulatedAttestation|DevStakeToken|Groth16Training)/;
 const RELIED_ON = ["OwnableUnauthorizedAccount", "ReentrancyGuardReentrantCall"];
 
 function sources(dir: string, ext: string): string[] {
@@ -29,6 +31,7 @@ describe("custom error coverage", () => {
       jobMarketAbi,
       providerRegistryAbi,
       enclaveRegistryAbi,
+      groth16TrainingVerifierAbi,
       simulatedAttestationVerifierAbi,
       devStakeTokenAbi,
     ];

@@ -14,8 +14,7 @@ import { buildPoseidon, type Poseidon } from "circomlibjs";
 import { network } from "hardhat";
 import type { NetworkConnection } from "hardhat/types/network";
 import * as snarkjs from "snarkjs";
-import solc from "solc";
-import { type Abi, encodeFunctionData, type Hex } from "viem";
+import { encodeFunctionData, type Hex } from "viem";
 import {
   type BuildOptions,
   buildCircuits,
@@ -25,6 +24,7 @@ import {
   releaseSnarkjs,
 } from "../../../scripts/circuits/pipeline.ts";
 import { POSEIDON_ARITIES, poseidonAbi, poseidonArtifact } from "../../../scripts/circuits/poseidon.ts";
+import { compileVerifier } from "../../support/zk.ts";
 
 const ROOT = join(import.meta.dirname, "..", "..", "..");
 const FIXTURE = join(ROOT, "scripts", "circuits", "fixtures", "fixture.circom");
@@ -58,31 +58,6 @@ async function buildOnly(overrides: Partial<BuildOptions> = {}): Promise<Circuit
   const [result] = results;
   assert.ok(result);
   return result;
-}
-
-/** Compiles one generated verifier with the project's solc (the same settings as hardhat.config.ts). */
-function compileVerifier(source: string, contractName: string): { abi: Abi; bytecode: Hex } {
-  const input = {
-    language: "Solidity",
-    sources: { "Verifier.sol": { content: source } },
-    settings: {
-      optimizer: { enabled: true, runs: 200 },
-      evmVersion: "osaka",
-      outputSelection: { "*": { "*": ["abi", "evm.bytecode.object"] } },
-    },
-  };
-  const output = JSON.parse(solc.compile(JSON.stringify(input))) as {
-    errors?: { severity: string; formattedMessage: string }[];
-    contracts: Record<string, Record<string, { abi: Abi; evm: { bytecode: { object: string } } }>>;
-  };
-  const errors = (output.errors ?? []).filter((e) => e.severity === "error");
-  assert.deepEqual(
-    errors.map((e) => e.formattedMessage),
-    [],
-  );
-  const contract = output.contracts["Verifier.sol"]?.[contractName];
-  assert.ok(contract, `${contractName} not in the compiler output`);
-  return { abi: contract.abi, bytecode: `0x${contract.evm.bytecode.object}` };
 }
 
 type Proof = Awaited<ReturnType<typeof snarkjs.groth16.fullProve>>["proof"];

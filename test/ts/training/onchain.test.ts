@@ -1,0 +1,651 @@
+// Real Groth16 training proofs on-chain (issue 3): a 2-segment run of the `segment_test` main
+// (D=4 C=2 B=2 K=2 E=4 S=2) is trained with the TypeScript reference, proven with snarkjs and
+// checked by Groth16TrainingVerifier over the generated segment verifier and the circomlibjs
+// Poseidon contracts. Soundness: tampered proof points, tampered public values, replay on another
+// job / provider / chain / market, wrong or broken commitment chains, malformed proof bytes,
+// non-field values, a missed threshold and an overflowing run are each rejected. Then the same
+// through JobMarket: a proven job completes and pays; a tampered proof fails the job and slashes.
+import assert from "node:assert/strict";
+import { after, before, describe, it } from "node:test";
+import * as snarkjs from "snarkjs";
+import { type Address, encodeErrorResult, encodeFunctionData, getAddress, type Hex, toBytes } from "viem";
+import { type CircuitResult, releaseSnarkjs } from "../../../scripts/circuits/pipeline.ts";
+import { poseidonAbi } from "../../../scripts/circuits/poseidon.ts";
+import { buildJobTerms, newBuyerSecrets, postJob, randomBytes32 } from "../../../scripts/lib/market.ts";
+import { ETH, FailureReason, JobStatus } from "../../../sdk/index.ts";
+import {
+  type AdapterWeights,
+  buildSegmentInput,
+  type CircuitInput,
+  commitWeights,
+  type DataRow,
+  encodeField,
+  FIELD_MODULUS,
+  FixedPointOverflowError,
+  getPoseidon,
+  type SegmentWitness,
+  TrainingMetricError,
+} from "../../../sdk/training/index.ts";
+import {
+  attestationArgs,
+  bid,
+  CEILING,
+  endBidding,
+  loadMarket,
+  networkHelpers,
+  now,
+  type PostedJob,
+  viem,
+} from "../../support/fixture.ts";
+import {
+  buildSegmentTestCircuit,
+  bytes32,
+  deployGroth16Dependencies,
+  encodeTrainingProof,
+  type JobBinding,
+  type ProofWords,
+  type ProvenRun,
+  proveRun,
+  SEGMENT_TEST_PARAMS,
+  segmentInputs,
+  type TrainingRun,
+  trainingContext,
+} from "../../support/zk.ts";
+
+/** BN254 base field (coordinates of proof points). */
+const BASE_Q = 21888242871839275222246405745257275088696311157297823662689037894645226208583n;
+
+const row = (x: number[], y: number): DataRow => ({ x: x.map(BigInt), y });
+/**
+ * Class 1 iff x0 > x1 (features in [-1, 1) at F = 8). The last eval row is mislabelled, so the best
+ * achievable accuracy is 3/4 = 7500 basis points: the run meets tau = 7500 exactly and 7501 cannot.
+ */
+const RUN: TrainingRun = {
+  params: SEGMENT_TEST_PARAMS,
+  initialWeights: {
+    weights: [
+      [10n, -5n, 0n, 3n],
+      [-8n, 6n, 2n, 0n],
+    ],
+    bias: [0n, 0n],
+  },
+  trainRows: [
+    row([200, -100, 30, -20], 1),
+    row([-180, 120, -40, 10], 0),
+    row([150, -60, -10, 50], 1),
+    row([-90, 200, 25, -35], 0),
+    row([220, 10, 60, -5], 1),
+    row([-30, 170, -15, 45], 0),
+    row([130, -140, 5, 20], 1),
+    row([-160, 40, 35, -60], 0),
+  ],
+  evalRows: [
+    row([170, -50, 10, 0], 1),
+    row([-120, 90, -20, 15], 0),
+    row([90, -110, 40, -30], 1),
+    row([140, -80, 0, 10], 0),
+  ],
+  tau: 7500,
+};
+
+type Claim = {
+  chainId: bigint;
+  market: Address;
+  jobId: bigint;
+  provider: Address;
+  specHash: Hex;
+  datasetCommitment: Hex;
+  evalCommitment: Hex;
+  qualityThreshold: bigint;
+  modelCommitment: Hex;
+};
+
+/** The claim JobMarket.submitResult builds for `binding`, from the run's values. */
+function claimFor(binding: JobBinding, proven: ProvenRun): Claim {
+  const first = proven.segments[0];
+  assert.ok(first);
+  return {
+    ...binding,
+    specHash: bytes32(first.specHash),
+    datasetCommitment: bytes32(first.rTrain),
+    evalCommitment: bytes32(first.rEval),
+    qualityThreshold: BigInt(RUN.tau),
+    modelCommitment: bytes32(proven.commitments.at(-1) ?? 0n),
+  };
+}
+
+/** Replaces word `index` of segment `segment`'s proof. */
+function withWord(
+  proofs: readonly ProofWords[],
+  segment: number,
+  index: number,
+  value: bigint,
+): ProofWords[] {
+  return proofs.map((p, s) => (s === segment ? (p.map((w, i) => (i === index ? value : w)) as never) : p));
+}
+
+/** Calldata gas of a transaction input (4 per zero byte, 16 per other byte). */
+function calldataGas(data: Hex): number {
+  return [...toBytes(data)].reduce((sum, byte) => sum + (byte === 0 ? 4 : 16), 0);
+}
+
+let circuit: CircuitResult;
+
+/** The market fixture with the real Groth16TrainingVerifier as the market's training verifier. */
+async function deployZkMarket() {
+  const m = await loadMarket();
+  const deps = await deployGroth16Dependencies(m.publicClient, m.deployer, circuit);
+  const zkVerifier = await viem.deployContract("Groth16TrainingVerifier", [
+    deps.segmentVerifier,
+    deps.poseidon4,
+    deps.poseidon6,
+  ]);
+  await m.jobMarket.write.setTrainingVerifier([zkVerifier.address], { account: m.deployer.account });
+  return { ...m, zkVerifier, ...deps };
+}
+type ZkMarket = Awaited<ReturnType<typeof deployZkMarket>>;
+const loadZkMarket = () => networkHelpers.loadFixture(deployZkMarket);
+
+before(async () => {
+  const lines: string[] = [];
+  const t0 = performance.now();
+  circuit = await buildSegmentTestCircuit((l) => lines.push(l));
+  console.log(
+    `# segment_test ${circuit.status} in ${Math.round(performance.now() - t0)} ms: ${lines.join("; ")}`,
+  );
+});
+
+after(async () => {
+  await releaseSnarkjs();
+});
+
+describe("Groth16TrainingVerifier with real segment proofs (segment_test, S = 2)", () => {
+  let m: ZkMarket;
+  let binding: JobBinding;
+  let proven: ProvenRun;
+  let claim: Claim;
+  let proof: Hex;
+  const verify = (c: Claim, p: Hex) => m.zkVerifier.read.verifyTraining([c, p]);
+  const expectSegmentInvalid = (c: Claim, p: Hex, segment: bigint) =>
+    viem.assertions.revertWithCustomErrorWithArgs(
+      verify(c, p),
+      m.zkVerifier,
+      "Groth16TrainingSegmentInvalid",
+      [segment],
+    );
+
+  before(async () => {
+    m = await loadZkMarket();
+    binding = {
+      chainId: BigInt(m.chainId),
+      market: getAddress("0x00000000000000000000000000000000000b1a5e"),
+      jobId: 42n,
+      provider: getAddress(m.provider.account.address),
+    };
+    proven = await proveRun(RUN, binding, circuit);
+    console.log(`# prove ms per segment (fullProve = witness + Groth16): ${proven.proveMs.join(", ")}`);
+    claim = claimFor(binding, proven);
+    proof = encodeTrainingProof(proven.commitments, proven.proofs);
+  });
+
+  it("the run meets tau exactly; publicInput() equals the TS publicHash and snarkjs' public signal", async () => {
+    assert.equal(proven.segments.length, 2);
+    const last = proven.segments[1];
+    assert.ok(last?.isLast);
+    assert.deepEqual(last.metric, { correct: 3, total: 4, tau: 7500, ok: true });
+    assert.equal(proven.commitments[0], commitWeights(await getPoseidon(), RUN.initialWeights));
+    for (const [s, seg] of proven.segments.entries()) {
+      assert.equal(proven.publicSignals[s]?.[0], seg.publicHash.toString(), `snarkjs public signal ${s}`);
+      assert.equal(
+        await m.zkVerifier.read.publicInput([claim, seg.cIn, seg.cOut, BigInt(s), 2n]),
+        seg.publicHash,
+        `segment ${s}`,
+      );
+    }
+    // The context the circuit input carries is the one the contract derives from the claim.
+    assert.equal(BigInt(proven.segments[0]?.input.ctx as string), trainingContext(binding));
+  });
+
+  it("accepts the valid 2-segment run (verifyTraining returns true); gas", async (t) => {
+    assert.equal(await verify(claim, proof), true);
+    const gas = await m.publicClient.estimateContractGas({
+      address: m.zkVerifier.address,
+      abi: m.zkVerifier.abi,
+      functionName: "verifyTraining",
+      args: [claim, proof],
+    });
+    const data = encodeFunctionData({
+      abi: m.zkVerifier.abi,
+      functionName: "verifyTraining",
+      args: [claim, proof],
+    });
+    const execution = Number(gas) - 21_000 - calldataGas(data);
+    const floor = 2 * (181_150 + 6_150);
+    const line =
+      `verifyTraining (2 segments): estimate ${gas} gas, execution ≈ ${execution} ` +
+      `(calldata ${calldataGas(data)}), pairing floor 2 × 187,300 = ${floor}, ratio ${(execution / floor).toFixed(3)}`;
+    // Breakdown: one generated-verifier call and the two Poseidon calls of one segment.
+    const seg0 = proven.segments[0];
+    const p0 = proven.proofs[0];
+    assert.ok(seg0 && p0);
+    const groth16 = await viem.getContractAt("IGroth16Verifier", m.segmentVerifier);
+    const verifyArgs = [
+      [p0[0], p0[1]],
+      [
+        [p0[2], p0[3]],
+        [p0[4], p0[5]],
+      ],
+      [p0[6], p0[7]],
+      [seg0.publicHash],
+    ] as const;
+    assert.equal(await groth16.read.verifyProof(verifyArgs), true);
+    const segmentGas = await m.publicClient.estimateContractGas({
+      address: m.segmentVerifier,
+      abi: groth16.abi,
+      functionName: "verifyProof",
+      args: verifyArgs,
+    });
+    const segmentData = encodeFunctionData({
+      abi: groth16.abi,
+      functionName: "verifyProof",
+      args: verifyArgs,
+    });
+    const poseidonGas = async (address: Address, n: 4 | 6) => {
+      const args = [Array.from({ length: n }, (_, i) => BigInt(i + 1))] as never;
+      const abi = poseidonAbi(n);
+      const est = await m.publicClient.estimateContractGas({ address, abi, functionName: "poseidon", args });
+      return Number(est) - 21_000 - calldataGas(encodeFunctionData({ abi, functionName: "poseidon", args }));
+    };
+    const breakdown =
+      `one segment verifyProof execution ≈ ${Number(segmentGas) - 21_000 - calldataGas(segmentData)} ` +
+      `(floor 187,300); Poseidon(4) ≈ ${await poseidonGas(m.poseidon4, 4)}, ` +
+      `Poseidon(6) ≈ ${await poseidonGas(m.poseidon6, 6)} execution gas per call`;
+    t.diagnostic(line);
+    t.diagnostic(breakdown);
+    console.log(`# ${line}\n# ${breakdown}`);
+    assert.ok(gas > BigInt(floor), "two pairing checks cost at least the precompile floor");
+  });
+
+  it("rejects a tampered proof point (A, B, C) with SegmentInvalid(s), a truncated encoding without data", async () => {
+    const p = proven.proofs;
+    const enc = (proofs: ProofWords[]) => encodeTrainingProof(proven.commitments, proofs);
+    const w = (s: number, i: number) => (p[s] as ProofWords)[i] as bigint;
+    // A negated (still on the curve), segment 0.
+    await expectSegmentInvalid(claim, enc(withWord(p, 0, 1, BASE_Q - w(0, 1))), 0n);
+    // A.x + 1: not a curve point, segment 1.
+    await expectSegmentInvalid(claim, enc(withWord(p, 1, 0, w(1, 0) + 1n)), 1n);
+    // C negated, segment 1; C.y + 1, segment 0.
+    await expectSegmentInvalid(claim, enc(withWord(p, 1, 7, BASE_Q - w(1, 7))), 1n);
+    await expectSegmentInvalid(claim, enc(withWord(p, 0, 7, w(0, 7) + 1n)), 0n);
+    // B: a coordinate changed (off the twist), and the two halves of B.x swapped.
+    await expectSegmentInvalid(claim, enc(withWord(p, 0, 2, w(0, 2) + 1n)), 0n);
+    await expectSegmentInvalid(claim, enc(withWord(withWord(p, 1, 2, w(1, 3)), 1, 3, w(1, 2))), 1n);
+    // A coordinate at or above the base field modulus.
+    await expectSegmentInvalid(claim, enc(withWord(p, 0, 0, w(0, 0) + BASE_Q)), 0n);
+    // Bytes that do not decode as (uint256[], uint256[8][]).
+    await viem.assertions.revert(verify(claim, proof.slice(0, -64) as Hex));
+    // Sanity: the untampered run still verifies.
+    assert.equal(await verify(claim, enc([...p])), true);
+  });
+
+  it("rejects a tampered public value (threshold, spec, dataset, eval set) with SegmentInvalid(0)", async () => {
+    for (const tampered of [
+      { ...claim, qualityThreshold: claim.qualityThreshold + 1n },
+      { ...claim, qualityThreshold: claim.qualityThreshold - 1n },
+      { ...claim, qualityThreshold: 0n },
+      { ...claim, specHash: bytes32(BigInt(claim.specHash) + 1n) },
+      { ...claim, datasetCommitment: bytes32(BigInt(claim.datasetCommitment) ^ 1n) },
+      { ...claim, evalCommitment: bytes32(BigInt(claim.evalCommitment) + 1n) },
+      // The eval root and the dataset root exchanged.
+      { ...claim, datasetCommitment: claim.evalCommitment, evalCommitment: claim.datasetCommitment },
+    ]) {
+      await expectSegmentInvalid(tampered, proof, 0n);
+    }
+    // specHash of other hyper-parameters with the same C0 (e.g. S = 1 claimed for a 2-segment run).
+    const hash = await getPoseidon();
+    const {
+      features: D,
+      classes: C,
+      batchSize: B,
+      steps: K,
+      fracBits: F,
+      lrShift: L,
+      evalRows: E,
+    } = RUN.params;
+    const hpOther = hash([D, C, B, K, F, L, E, 1].map(BigInt));
+    await expectSegmentInvalid(
+      { ...claim, specHash: bytes32(hash([proven.commitments[0] ?? 0n, hpOther])) },
+      proof,
+      0n,
+    );
+  });
+
+  it("rejects the proof for another job, by another provider, on another chain or market", async () => {
+    await expectSegmentInvalid({ ...claim, jobId: claim.jobId + 1n }, proof, 0n);
+    await expectSegmentInvalid({ ...claim, provider: getAddress(m.provider2.account.address) }, proof, 0n);
+    await expectSegmentInvalid({ ...claim, chainId: claim.chainId + 1n }, proof, 0n);
+    await expectSegmentInvalid({ ...claim, market: m.jobMarket.address }, proof, 0n);
+  });
+
+  it("rejects wrong C_K, broken chains, wrong segment counts, malformed bytes, non-field values, tau > 100%", async () => {
+    const [c0, c1, c2] = proven.commitments as [bigint, bigint, bigint];
+    const [p0, p1] = proven.proofs as [ProofWords, ProofWords];
+    // Delivered commitment is not the end of the chain.
+    const otherModel = bytes32(c2 + 1n);
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      verify({ ...claim, modelCommitment: otherModel }, proof),
+      m.zkVerifier,
+      "Groth16TrainingFinalCommitmentMismatch",
+      [otherModel, c2],
+    );
+    // ...and a chain ending at another model: the last proof does not lead there.
+    await expectSegmentInvalid(
+      { ...claim, modelCommitment: otherModel },
+      encodeTrainingProof([c0, c1, c2 + 1n], [p0, p1]),
+      1n,
+    );
+    // Broken chains: proofs swapped; the middle commitment changed; another C0.
+    await expectSegmentInvalid(claim, encodeTrainingProof([c0, c1, c2], [p1, p0]), 0n);
+    await expectSegmentInvalid(claim, encodeTrainingProof([c0, c1 + 1n, c2], [p0, p1]), 0n);
+    await expectSegmentInvalid(claim, encodeTrainingProof([c0 + 1n, c1, c2], [p0, p1]), 0n);
+    // Only the first segment submitted (its output as the model): its proof has isLast = 0.
+    await expectSegmentInvalid(
+      { ...claim, modelCommitment: bytes32(c1) },
+      encodeTrainingProof([c0, c1], [p0]),
+      0n,
+    );
+    // Only the last segment submitted: it does not start at s = 0.
+    await expectSegmentInvalid(claim, encodeTrainingProof([c1, c2], [p1]), 0n);
+    // A longer chain (the last segment repeated): segment 0 is still segment 0 of 3, but segment 1
+    // now has isLast = 0 on-chain while the circuit forces isLast = [s == S - 1] = 1.
+    await expectSegmentInvalid(claim, encodeTrainingProof([c0, c1, c2, c2], [p0, p1, p1]), 1n);
+    // Segment counts.
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      verify(claim, encodeTrainingProof(Array(34).fill(c2), Array(33).fill(p0))),
+      m.zkVerifier,
+      "Groth16TrainingSegmentCount",
+      [33n],
+    );
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      verify(claim, encodeTrainingProof([c2], [])),
+      m.zkVerifier,
+      "Groth16TrainingSegmentCount",
+      [0n],
+    );
+    // Malformed bytes: empty; commitments.length != proofs + 1.
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      verify(claim, "0x"),
+      m.zkVerifier,
+      "Groth16TrainingMalformedProof",
+      [0n, 0n],
+    );
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      verify(claim, encodeTrainingProof([c1, c2], [p0, p1])),
+      m.zkVerifier,
+      "Groth16TrainingMalformedProof",
+      [2n, 2n],
+    );
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      verify(claim, encodeTrainingProof([c0, c0, c1, c2], [p0, p1])),
+      m.zkVerifier,
+      "Groth16TrainingMalformedProof",
+      [4n, 2n],
+    );
+    // Values >= r would alias (on-chain Poseidon reduces mod r): rejected by name.
+    const r = FIELD_MODULUS;
+    for (const [field, name] of [
+      ["specHash", "specHash"],
+      ["datasetCommitment", "datasetCommitment"],
+      ["evalCommitment", "evalCommitment"],
+    ] as const) {
+      const value = BigInt(claim[field]) + r;
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        verify({ ...claim, [field]: bytes32(value) }, proof),
+        m.zkVerifier,
+        "Groth16TrainingNotAFieldElement",
+        [name, value],
+      );
+    }
+    // The delivered commitment C_K + r (hashes like C_K) and a middle commitment C_1 + r.
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      verify({ ...claim, modelCommitment: bytes32(c2 + r) }, encodeTrainingProof([c0, c1, c2 + r], [p0, p1])),
+      m.zkVerifier,
+      "Groth16TrainingNotAFieldElement",
+      ["commitment", c2 + r],
+    );
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      verify(claim, encodeTrainingProof([c0, c1 + r, c2], [p0, p1])),
+      m.zkVerifier,
+      "Groth16TrainingNotAFieldElement",
+      ["commitment", c1 + r],
+    );
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      verify({ ...claim, qualityThreshold: 10_001n }, proof),
+      m.zkVerifier,
+      "Groth16TrainingThresholdOutOfRange",
+      [10_001n],
+    );
+    // Sanity: nothing above touched the valid run.
+    assert.equal(await verify(claim, proof), true);
+  });
+
+  it("threshold not met: no witness exists for tau above the achieved accuracy", async () => {
+    const ctx = trainingContext(binding);
+    const options = { ...RUN, ctx, segment: 1, tau: 7501 };
+    await assert.rejects(buildSegmentInput(options), (error: unknown) => {
+      assert.ok(error instanceof TrainingMetricError, String(error));
+      assert.match(error.message, /eval accuracy 3\/4 is below the threshold of 7501 basis points/);
+      return true;
+    });
+    // The prover is handed the input anyway: the last segment's metric constraint has no witness.
+    const forced = await buildSegmentInput({ ...options, allowUnmetMetric: true });
+    assert.equal(forced.metric.ok, false);
+    await assert.rejects(
+      snarkjs.groth16.fullProve(forced.input, circuit.wasm, circuit.zkey),
+      (error: Error) => {
+        assert.match(error.message, /Assert Failed/);
+        assert.match(error.message, /TrainingSegment/);
+        return true;
+      },
+    );
+    // A segment that is not last does not enforce the metric, so its proof is not a way around:
+    // the chain must end with s = S - 1 (checked above: "only the first segment submitted").
+    assert.equal((await buildSegmentInput({ ...options, segment: 0 })).isLast, false);
+  });
+
+  it("overflow: a run whose bias leaves 16 bits has no witness (reference throws, fullProve throws)", async () => {
+    const p = RUN.params;
+    // Large positive weights, x = 255 and a very negative bias: z ≈ 95,000, so the bias update drops
+    // below -2^15 in step 0.
+    const initialWeights: AdapterWeights = {
+      weights: [Array(p.features).fill(32000n), Array(p.features).fill(32000n)],
+      bias: [-32000n, -32000n],
+    };
+    const rows = Array.from({ length: 8 }, () => row([255, 255, 255, 255], 0));
+    const ctx = trainingContext(binding);
+    await assert.rejects(
+      buildSegmentInput({
+        ...RUN,
+        initialWeights,
+        trainRows: rows,
+        evalRows: rows.slice(0, 4),
+        ctx,
+        segment: 0,
+        tau: 0,
+      }),
+      (error: unknown) => {
+        assert.ok(error instanceof FixedPointOverflowError, String(error));
+        assert.match(error.label, /^b\[\d\] after step 0$/);
+        return true;
+      },
+    );
+    // The same run handed to the prover directly (the reference refuses to build it).
+    const hash = await getPoseidon();
+    const dec = (v: bigint) => encodeField(v).toString();
+    const input: CircuitInput = {
+      ctx: dec(ctx),
+      C0: dec(commitWeights(hash, initialWeights)),
+      s: "0",
+      isLast: "0",
+      tau: "0",
+      W_in: initialWeights.weights.map((r) => r.map(dec)),
+      b_in: initialWeights.bias.map(dec),
+      x: rows.slice(0, 4).map((r) => r.x.map(dec)),
+      y: ["0", "0", "0", "0"],
+      path: ["0"],
+      ex: rows.slice(0, 4).map((r) => r.x.map(dec)),
+      ey: ["0", "0", "0", "0"],
+      publicHash: "0",
+    };
+    // It fails in the SGD step's floor/range decomposition, not at the public hash.
+    await assert.rejects(snarkjs.groth16.fullProve(input, circuit.wasm, circuit.zkey), (error: Error) => {
+      assert.match(error.message, /Assert Failed/);
+      assert.match(error.message, /FloorShift[\s\S]*SgdStep/);
+      return true;
+    });
+    // A weight outside 16 bits as input (field-wrapped -40000) has no witness either.
+    await assert.rejects(
+      snarkjs.groth16.fullProve(
+        {
+          ...proven.segments[0]?.input,
+          W_in: [
+            [dec(-40000n), "0", "0", "0"],
+            ["0", "0", "0", "0"],
+          ],
+        },
+        circuit.wasm,
+        circuit.zkey,
+      ),
+      /Assert Failed/,
+    );
+  });
+});
+
+describe("JobMarket settles with the real Groth16TrainingVerifier", () => {
+  /** Proofs by ctx: the fixture restores the chain, so a job reposted there gets the same id. */
+  const proofCache = new Map<bigint, ProvenRun>();
+
+  async function provenFor(m: ZkMarket, job: PostedJob): Promise<ProvenRun> {
+    const binding = {
+      chainId: BigInt(m.chainId),
+      market: m.jobMarket.address,
+      jobId: job.jobId,
+      provider: getAddress(m.provider.account.address),
+    };
+    const ctx = trainingContext(binding);
+    let run = proofCache.get(ctx);
+    if (!run) {
+      run = await proveRun(RUN, binding, circuit);
+      console.log(`# market job ${job.jobId}: prove ms per segment ${run.proveMs.join(", ")}`);
+      proofCache.set(ctx, run);
+    }
+    return run;
+  }
+
+  /** Posts a job whose terms carry the run's spec, data and eval commitments and threshold; bids; attests. */
+  async function attestedRunJob(m: ZkMarket, price: bigint): Promise<PostedJob> {
+    const ref = (await proveRunValues())[0];
+    assert.ok(ref);
+    const secrets = newBuyerSecrets(m.stranger.account.address);
+    const terms = {
+      ...buildJobTerms({ now: await now(), secrets, priceCeiling: CEILING }),
+      specHash: bytes32(ref.specHash),
+      datasetCommitment: bytes32(ref.rTrain),
+      evalCommitment: bytes32(ref.rEval),
+      qualityThreshold: BigInt(RUN.tau),
+    };
+    const { jobId } = await postJob(m.publicClient, m.buyer, m.deployment, terms);
+    const job = { jobId, terms, secrets };
+    await bid(m, job, price);
+    await endBidding(job);
+    await m.jobMarket.write.submitAttestation([jobId, terms, ...(await attestationArgs(m, job))], {
+      account: m.provider.account,
+    });
+    assert.equal(await m.jobMarket.read.statusOf([jobId]), JobStatus.Attested);
+    return job;
+  }
+
+  let values: SegmentWitness[] | undefined;
+  /** The run's spec, data and eval commitments do not depend on the job (ctx). */
+  async function proveRunValues(): Promise<SegmentWitness[]> {
+    values ??= await segmentInputs(RUN, 0n);
+    return values;
+  }
+
+  it("a proven job completes and pays the provider; submitResult gas", async (t) => {
+    const m = await loadZkMarket();
+    assert.equal(getAddress(await m.jobMarket.read.trainingVerifier()), getAddress(m.zkVerifier.address));
+    const price = CEILING / 2n;
+    const job = await attestedRunJob(m, price);
+    const run = await provenFor(m, job);
+    const cK = run.commitments.at(-1) ?? 0n;
+    const proof = encodeTrainingProof(run.commitments, run.proofs);
+    const ciphertext = randomBytes32();
+    const hash = await m.jobMarket.write.submitResult(
+      [job.jobId, job.terms, bytes32(cK), ciphertext, proof],
+      {
+        account: m.provider.account,
+      },
+    );
+    await viem.assertions.balancesHaveChanged(hash, [
+      { address: m.provider.account.address, amount: price },
+      { address: m.jobMarket.address, amount: -price },
+    ]);
+    await viem.assertions.emitWithArgs(hash, m.jobMarket, "ProofVerified", [
+      job.jobId,
+      bytes32(cK),
+      ciphertext,
+    ]);
+    assert.equal(await m.jobMarket.read.statusOf([job.jobId]), JobStatus.Completed);
+    assert.equal((await m.providerRegistry.read.stakeOf([m.provider.account.address, ETH])).locked, 0n);
+    const receipt = await m.publicClient.waitForTransactionReceipt({ hash });
+    const line = `submitResult with a 2-segment Groth16 proof: gasUsed ${receipt.gasUsed}`;
+    t.diagnostic(line);
+    console.log(`# ${line}`);
+  });
+
+  it("a tampered proof fails the job with EvidenceRejected(ProofRejected) and slashes the collateral", async () => {
+    const m = await loadZkMarket();
+    const price = CEILING / 2n;
+    const job = await attestedRunJob(m, price);
+    const run = await provenFor(m, job);
+    const cK = run.commitments.at(-1) ?? 0n;
+    const a = run.proofs[1]?.[1] ?? 0n;
+    const tampered = encodeTrainingProof(run.commitments, withWord(run.proofs, 1, 1, BASE_Q - a));
+    const stakeBefore = await m.providerRegistry.read.stakeOf([m.provider.account.address, ETH]);
+    assert.ok(stakeBefore.locked > 0n, "the bid locked collateral");
+    const treasuryBefore = await m.providerRegistry.read.treasuryAccrued([ETH]);
+    const hash = await m.jobMarket.write.submitResult(
+      [job.jobId, job.terms, bytes32(cK), randomBytes32(), tampered],
+      { account: m.provider.account },
+    );
+    await viem.assertions.emitWithArgs(hash, m.jobMarket, "EvidenceRejected", [
+      job.jobId,
+      FailureReason.ProofRejected,
+      encodeErrorResult({ abi: m.zkVerifier.abi, errorName: "Groth16TrainingSegmentInvalid", args: [1n] }),
+    ]);
+    await viem.assertions.emit(hash, m.jobMarket, "JobFailed");
+    await viem.assertions.balancesHaveChanged(hash, [{ address: m.provider.account.address, amount: 0n }]);
+    assert.equal(await m.jobMarket.read.statusOf([job.jobId]), JobStatus.Failed);
+    const stakeAfter = await m.providerRegistry.read.stakeOf([m.provider.account.address, ETH]);
+    assert.equal(stakeAfter.locked, 0n, "collateral slashed");
+    assert.equal(stakeAfter.free, stakeBefore.free, "only the locked collateral is slashed");
+    assert.ok((await m.providerRegistry.read.treasuryAccrued([ETH])) > treasuryBefore);
+    // The untampered proof cannot be submitted afterwards.
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      m.jobMarket.write.submitResult(
+        [
+          job.jobId,
+          job.terms,
+          bytes32(cK),
+          randomBytes32(),
+          encodeTrainingProof(run.commitments, run.proofs),
+        ],
+        { account: m.provider.account },
+      ),
+      m.jobMarket,
+      "JobMarketInvalidStatus",
+      [job.jobId, JobStatus.Failed],
+    );
+  });
+});
