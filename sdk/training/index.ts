@@ -5,5 +5,6 @@ export * from "./fixedPoint.ts";
 export * from "./merkle.ts";
 export * from "./params.ts";
 export * from "./poseidon.ts";
+export * from "./prover.ts";
 export * from "./sgd.ts";
 export * from "./witness.ts";

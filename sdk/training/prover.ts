@@ -1,0 +1,104 @@
+// The prover's side of the training proof: bind a run to a job (ctx), build every segment's circuit
+// input with the fixed-point reference, prove it with snarkjs, and encode the proofs the way
+// Groth16TrainingVerifier takes them. Runs wherever snarkjs does (Node, browser, enclave).
+import * as snarkjs from "snarkjs";
+import { type Address, encodeAbiParameters, type Hex, keccak256 } from "viem";
+import { FIELD_MODULUS } from "./fixedPoint.ts";
+import type { AdapterWeights, DataRow, TrainingParams } from "./params.ts";
+import { buildSegmentInput, type SegmentWitness } from "./witness.ts";
+
+/** What binds a proof to one job: chain, market, job and provider. */
+export type JobBinding = { chainId: bigint; market: Address; jobId: bigint; provider: Address };
+
+/** ctx = uint256(keccak256(abi.encode(chainId, market, jobId, provider))) mod r (as the contract). */
+export function trainingContext(b: JobBinding): bigint {
+  const encoded = encodeAbiParameters(
+    [{ type: "uint256" }, { type: "address" }, { type: "uint256" }, { type: "address" }],
+    [b.chainId, b.market, b.jobId, b.provider],
+  );
+  return BigInt(keccak256(encoded)) % FIELD_MODULUS;
+}
+
+/** The data of one training run. */
+export type TrainingRun = {
+  params: TrainingParams;
+  initialWeights: AdapterWeights;
+  trainRows: readonly DataRow[];
+  evalRows: readonly DataRow[];
+  tau: number;
+};
+
+/** One segment proof in Groth16TrainingVerifier's layout [A.x, A.y, B.x1, B.x0, B.y1, B.y0, C.x, C.y]. */
+export type ProofWords = readonly [bigint, bigint, bigint, bigint, bigint, bigint, bigint, bigint];
+
+/** A proven run: the chain C_0..C_S, the segment proofs and what the reference computed. */
+export type ProvenRun = {
+  commitments: bigint[];
+  proofs: ProofWords[];
+  segments: SegmentWitness[];
+  publicSignals: string[][];
+  /** Milliseconds of snarkjs fullProve (witness + prove) per segment. */
+  proveMs: number[];
+};
+
+/**
+ * A proof as Groth16TrainingVerifier takes it, taken from snarkjs' own `exportSolidityCallData`
+ * (`[A],[[B.x1,B.x0],[B.y1,B.y0]],[C],[public]`), so the layout is snarkjs', not ours.
+ */
+export async function proofWords(proof: snarkjs.Groth16Proof, publicSignals: string[]): Promise<ProofWords> {
+  const calldata = await snarkjs.groth16.exportSolidityCallData(proof, publicSignals);
+  const [a, b, c] = JSON.parse(`[${calldata}]`) as [string[], string[][], string[], string[]];
+  const words = [...a, ...b.flat(), ...c].map((w) => BigInt(w));
+  if (words.length !== 8) throw new Error(`unexpected calldata shape: ${calldata}`);
+  return words as unknown as ProofWords;
+}
+
+/** The circuit input of every segment of `run`, bound to `ctx`. */
+export async function segmentInputs(run: TrainingRun, ctx: bigint): Promise<SegmentWitness[]> {
+  const out: SegmentWitness[] = [];
+  let inputWeights: AdapterWeights | undefined;
+  for (let s = 0; s < run.params.segments; s++) {
+    const w = await buildSegmentInput({
+      ...run,
+      ctx,
+      segment: s,
+      ...(inputWeights ? { inputWeights } : {}),
+    });
+    out.push(w);
+    inputWeights = w.outputWeights;
+  }
+  return out;
+}
+
+/** Proves every segment of `run` for the job `binding` with snarkjs fullProve. */
+export async function proveRun(
+  run: TrainingRun,
+  binding: JobBinding,
+  circuit: { wasm: string; zkey: string },
+): Promise<ProvenRun> {
+  const segments = await segmentInputs(run, trainingContext(binding));
+  const proofs: ProofWords[] = [];
+  const publicSignals: string[][] = [];
+  const proveMs: number[] = [];
+  for (const seg of segments) {
+    const t0 = performance.now();
+    const result = await snarkjs.groth16.fullProve(seg.input, circuit.wasm, circuit.zkey);
+    proveMs.push(Math.round(performance.now() - t0));
+    publicSignals.push(result.publicSignals);
+    proofs.push(await proofWords(result.proof, result.publicSignals));
+  }
+  const first = segments[0];
+  if (!first) throw new Error("a run has at least one segment");
+  return {
+    commitments: [first.cIn, ...segments.map((s) => s.cOut)],
+    proofs,
+    segments,
+    publicSignals,
+    proveMs,
+  };
+}
+
+/** Groth16TrainingVerifier's proof bytes: abi.encode(uint256[] commitments, uint256[8][] proofs). */
+export function encodeTrainingProof(commitments: readonly bigint[], proofs: readonly ProofWords[]): Hex {
+  return encodeAbiParameters([{ type: "uint256[]" }, { type: "uint256[8][]" }], [commitments, proofs]);
+}
