@@ -37,6 +37,7 @@ declare module "snarkjs" {
       logger?: SnarkjsLogger,
     ): Promise<unknown>;
     preparePhase2(oldPtau: string, newPtau: string, logger?: SnarkjsLogger): Promise<unknown>;
+    verify(ptau: string, logger?: SnarkjsLogger): Promise<boolean>;
   };
 
   export const zKey: {
@@ -65,7 +66,19 @@ declare module "snarkjs" {
     ): Promise<string>;
   };
 
+  /** An in-memory file for snarkjs (`{ type: "mem" }`), filled by the call it is passed to. */
+  export type WtnsMem = { type: "mem"; data?: Uint8Array };
+
+  export const wtns: {
+    calculate(input: CircuitSignals, wasmFile: string, wtnsFile: string | WtnsMem): Promise<void>;
+  };
+
   export const groth16: {
+    prove(
+      zkeyFile: string,
+      wtnsFile: string | WtnsMem,
+      logger?: SnarkjsLogger,
+    ): Promise<{ proof: Groth16Proof; publicSignals: string[] }>;
     fullProve(
       input: CircuitSignals,
       wasmFile: string,
@@ -81,13 +94,51 @@ declare module "snarkjs" {
     exportSolidityCallData(proof: Groth16Proof, publicSignals: readonly string[]): Promise<string>;
   };
 
+  /** A field of ffjavascript (elements are Montgomery-form little-endian byte arrays). */
+  export interface CurveField {
+    n8: number;
+    /** 2-adicity: the largest power of two dividing p - 1. */
+    s: number;
+    one: Uint8Array;
+    zero: Uint8Array;
+    e(value: bigint | number | string): Uint8Array;
+    mul(a: Uint8Array, b: Uint8Array): Uint8Array;
+    eq(a: Uint8Array, b: Uint8Array): boolean;
+    toString(a: Uint8Array, radix?: number): string;
+    /** Element i of the result is buff[i] · first · inc^i. */
+    batchApplyKey(buff: Uint8Array, first: Uint8Array, inc: Uint8Array): Promise<Uint8Array>;
+    ifft(buff: Uint8Array): Promise<Uint8Array>;
+    batchFromMontgomery(buff: Uint8Array): Promise<Uint8Array>;
+  }
+
+  /** G1 or G2 of a curve (points are Montgomery-form byte arrays; affine LEM is what files store). */
+  export interface CurveGroup {
+    F: { n8: number };
+    g: Uint8Array;
+    oneAffine: Uint8Array;
+    zeroAffine: Uint8Array;
+    eq(a: Uint8Array, b: Uint8Array): boolean;
+    timesFr(p: Uint8Array, s: Uint8Array): Uint8Array;
+    fromRprLEM(buff: Uint8Array, offset?: number): Uint8Array;
+    toRprUncompressed(buff: Uint8Array, offset: number, p: Uint8Array): void;
+    batchLEMtoC(buff: Uint8Array): Promise<Uint8Array>;
+    batchLEMtoU(buff: Uint8Array): Promise<Uint8Array>;
+  }
+
+  export interface Curve {
+    name: string;
+    q: bigint;
+    r: bigint;
+    Fr: CurveField;
+    G1: CurveGroup;
+    G2: CurveGroup;
+    /** ffjavascript's thread manager; `code` is the curve's WebAssembly module. */
+    tm: { code: Uint8Array; concurrency: number };
+    terminate(): Promise<void>;
+  }
+
   export const curves: {
-    getCurveFromName(
-      name: string,
-      options?: { singleThread?: boolean },
-    ): Promise<{
-      terminate(): Promise<void>;
-    }>;
+    getCurveFromName(name: string, options?: { singleThread?: boolean }): Promise<Curve>;
   };
 }
 
