@@ -1,20 +1,32 @@
 // The main job: the whole lifecycle that exists so far, on Hardhat's in-process chain, printed as a
 // timeline with the gas of every transaction. It shows only stages that are really built.
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { network } from "hardhat";
-import { formatEther, parseEther } from "viem";
+import * as snarkjs from "snarkjs";
+import { formatEther, keccak256, parseEther, toBytes, toHex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import { trainingVerifierModule } from "../ignition/modules/TrainingVerifier.ts";
 import {
   attestationBinding,
+  encodeTrainingProof,
+  evaluate,
   FailureReason,
+  flattenWeights,
   JobStatus,
+  jobCommitments,
   jobMarketAbi,
   nameOf,
+  proveRun,
   providerRegistryAbi,
   SIMULATED_MEASUREMENT,
+  segmentMacs,
   signCancelJob,
   TeeType,
   teeTypeSet,
 } from "../sdk/index.ts";
+import { buildCircuits, defaultPtauCacheDir } from "./circuits/pipeline.ts";
+import { groth16VerifierArtifact } from "./circuits/verifierDeploy.ts";
 import { deployLocalDevnet } from "./lib/deploy.ts";
 import {
   buildJobTerms,
@@ -25,6 +37,7 @@ import {
   randomBytes32,
   simulatedAttestationArgs,
 } from "./lib/market.ts";
+import { syntheticTask, trainingParamsOf } from "./lib/syntheticTask.ts";
 import { Timeline } from "./lib/timeline.ts";
 
 const connection = await network.create();
@@ -38,6 +51,32 @@ const short = (a: string) => `${a.slice(0, 8)}…${a.slice(-4)}`;
 
 console.log("Blind Training — end-to-end demo on an in-process chain (Hardhat EDR, osaka)\n");
 
+// 0. The training circuit: compiled, dev ceremony and Groth16 setup (cached in build/ after the first
+//    run; the dev powers of tau is cached in ~/.cache/blind-training). DEMO_CIRCUIT picks another main.
+const circuitName = process.env.DEMO_CIRCUIT ?? "segment_demo";
+const root = join(import.meta.dirname, "..");
+const circuitEntry = (
+  JSON.parse(readFileSync(join(root, "circuits", "params.json"), "utf8")) as {
+    name: string;
+    params: Record<string, number>;
+  }[]
+).find((e) => e.name === circuitName);
+if (!circuitEntry) throw new Error(`demo: no circuit ${circuitName} in circuits/params.json`);
+console.log(`Building the ${circuitName} training circuit (reused when unchanged)…`);
+const [circuit] = await buildCircuits({
+  root,
+  paramsFile: join(root, "circuits", "params.json"),
+  outDir: join(root, "build", "circuits"),
+  contractsDir: join(root, "contracts", "generated"),
+  only: [circuitName],
+  ptauCacheDir: defaultPtauCacheDir(),
+  ptauFile: process.env.PTAU_FILE,
+  log: (line) => console.log(`  ${line}`),
+});
+if (!circuit) throw new Error(`demo: ${circuitName} did not build`);
+const trainingParams = trainingParamsOf(circuitEntry.params);
+console.log("");
+
 // 1. Deploy the system with the real Ignition module (LocalDevnet = core + Simulated TEE).
 const deployment = await deployLocalDevnet(connection);
 let deployGas = 0n;
@@ -50,6 +89,35 @@ timeline.info(
 );
 const market = { address: deployment.jobMarket, abi: jobMarketAbi } as const;
 const registry = { address: deployment.providerRegistry, abi: providerRegistryAbi } as const;
+
+// 1b. The Groth16 training verifier of that circuit (Poseidon, generated verifier, segment chain).
+const beforeVerifier = await publicClient.getBlockNumber();
+const { trainingVerifier } = await connection.ignition.deploy(
+  trainingVerifierModule(await groth16VerifierArtifact(circuit)),
+  { displayUi: false },
+);
+let verifierGas = 0n;
+for (let n = beforeVerifier + 1n; n <= (await publicClient.getBlockNumber()); n++)
+  verifierGas += (await publicClient.getBlock({ blockNumber: n })).gasUsed;
+timeline.info(
+  "deploy training verifier",
+  "deployer",
+  `${verifierGas.toLocaleString("en-US")} gas; ${circuit.contractName} (${circuit.constraints.toLocaleString("en-US")} constraints) + Poseidon(4), Poseidon(6)`,
+);
+timeline.tx(
+  "setTrainingVerifier",
+  "deployer",
+  await confirm(
+    publicClient,
+    deployer.writeContract({
+      ...market,
+      functionName: "setTrainingVerifier",
+      args: [trainingVerifier.address],
+      account: deployer.account,
+    }),
+  ),
+  "Groth16TrainingVerifier",
+);
 
 // 2. Two providers register (Simulated + TDX enclaves) and stake ETH.
 for (const [name, p] of [
@@ -86,13 +154,20 @@ for (const [name, p] of [
 //    only committed to, and a throwaway funding account pays the escrow.
 const now = BigInt(await networkHelpers.time.latest());
 const buyer = newBuyerSecrets(privateKeyToAccount(generatePrivateKey()).address);
-const terms = buildJobTerms({ now, secrets: buyer, priceCeiling: parseEther("1") });
+// The buyer's data (synthetic features until the enclave runner lands) fixes what the proof must
+// show: C0 and hyper-parameters (specHash), the train and eval roots, and a 75 % accuracy threshold.
+const run = { params: trainingParams, ...syntheticTask(trainingParams, 2), tau: 7_500 };
+const commitments = await jobCommitments(run);
+const terms = {
+  ...buildJobTerms({ now, secrets: buyer, priceCeiling: parseEther("1") }),
+  ...commitments,
+};
 const { jobId, receipt: posted } = await postJob(publicClient, funder, deployment, terms);
 timeline.tx(
   "postJob (1 ETH escrow)",
   "buyer",
   posted,
-  `job #${jobId}, owner key ${short(buyer.ownerKey.address)}, no buyer address stored`,
+  `job #${jobId}, owner key ${short(buyer.ownerKey.address)}, no buyer address stored; R_train ${short(commitments.datasetCommitment)}, τ = 75 %`,
 );
 
 // 4. Bidding: B bids 0.8, A undercuts with 0.6 (B's collateral is released).
@@ -150,6 +225,67 @@ timeline.tx(
     }),
   ),
   "checked: TEE type accepted, report data = job binding, dev-key EIP-712 signature, measurement allow-listed",
+);
+
+// 5b. Inside the enclave: fine-tune the adapter with the fixed-point trainer the circuit mirrors,
+//     prove every segment for this job and provider, and submit. (Data delivery in encrypted
+//     envelopes comes with the enclave runner; this run trains on the buyer's synthetic rows.)
+const before = evaluate(run.initialWeights, run.evalRows, trainingParams);
+const proveStart = performance.now();
+const proven = await proveRun(
+  run,
+  { chainId: BigInt(chainId), market: deployment.jobMarket, jobId, provider: providerA.account.address },
+  circuit,
+);
+const lastSegment = proven.segments.at(-1);
+if (!lastSegment) throw new Error("demo: no segment proven");
+const macs = segmentMacs(trainingParams) * trainingParams.segments;
+timeline.info(
+  "train adapter (fixed point)",
+  "enclave",
+  `${trainingParams.segments * trainingParams.steps} SGD steps, ${macs.toLocaleString("en-US")} MACs; eval accuracy ${before.correct}/${before.total} → ${lastSegment.metric.correct}/${lastSegment.metric.total}`,
+);
+timeline.info(
+  "prove (Groth16)",
+  "enclave",
+  `${proven.proofs.length} segment(s), ${circuit.constraints.toLocaleString("en-US")} constraints each, ${((performance.now() - proveStart) / 1000).toFixed(1)} s (witness + proof)`,
+);
+const modelCommitment = toHex(lastSegment.cOut, { size: 32 });
+// Until the enclave runner encrypts the adapter to the buyer, this stands for the ciphertext hash.
+const adapterHash = keccak256(toBytes(JSON.stringify(flattenWeights(lastSegment.outputWeights).map(String))));
+timeline.tx(
+  "submitResult (+payout)",
+  "provider A",
+  await confirm(
+    publicClient,
+    providerA.writeContract({
+      ...market,
+      functionName: "submitResult",
+      args: [
+        jobId,
+        terms,
+        modelCommitment,
+        adapterHash,
+        encodeTrainingProof(proven.commitments, proven.proofs),
+      ],
+      account: providerA.account,
+    }),
+  ),
+  `checked on-chain: Groth16 proof(s) for C0 → C_K ${short(modelCommitment)}, bound to job, provider, chain; accuracy ≥ τ`,
+);
+timeline.tx(
+  "claimRefund (unused ceiling)",
+  "relayer",
+  await confirm(
+    publicClient,
+    relayer.writeContract({
+      ...market,
+      functionName: "claimRefund",
+      args: [jobId, terms, buyer.refundTo, buyer.salt],
+      account: relayer.account,
+    }),
+  ),
+  "0.4 ETH back to the buyer's committed refund address",
 );
 
 // 6. A second job shows the way out when a provider walks away: B wins, never attests, is slashed.
@@ -274,7 +410,10 @@ console.log(
   `\nTotal gas of the ${timeline.steps.filter((s) => s.gasUsed !== undefined).length} transactions: ${timeline.totalGas().toLocaleString("en-US")}`,
 );
 console.log(
-  `\nJob #${jobId} is Attested: its enclave key is on chain, ready for the buyer's encrypted data.\n` +
-    "Not built yet, so not shown: encrypted data delivery and training (enclave runner), the\n" +
-    "Groth16 training proof and settlement with a real verifier, multi-party aggregation.",
+  `\nJob #${jobId} is Completed: the provider was paid only after the contracts checked the enclave's\n` +
+    "attestation and a Groth16 proof of the training. Not built yet, so not shown: encrypted data\n" +
+    "delivery and the small language model (enclave runner), real TDX/SGX/SEV-SNP quotes, multi-party\n" +
+    "aggregation under threshold Paillier.",
 );
+// snarkjs keeps its BN254 worker threads alive; end them so the process exits.
+await (await snarkjs.curves.getCurveFromName("bn128")).terminate();

@@ -2,9 +2,12 @@
 // input with the fixed-point reference, prove it with snarkjs, and encode the proofs the way
 // Groth16TrainingVerifier takes them. Runs wherever snarkjs does (Node, browser, enclave).
 import * as snarkjs from "snarkjs";
-import { type Address, encodeAbiParameters, type Hex, keccak256 } from "viem";
+import { type Address, encodeAbiParameters, type Hex, keccak256, toHex } from "viem";
+import { commitWeights } from "./commitment.ts";
 import { FIELD_MODULUS } from "./fixedPoint.ts";
-import type { AdapterWeights, DataRow, TrainingParams } from "./params.ts";
+import { rowsRoot } from "./merkle.ts";
+import { type AdapterWeights, type DataRow, specHash, type TrainingParams } from "./params.ts";
+import { getPoseidon } from "./poseidon.ts";
 import { buildSegmentInput, type SegmentWitness } from "./witness.ts";
 
 /** What binds a proof to one job: chain, market, job and provider. */
@@ -101,4 +104,28 @@ export async function proveRun(
 /** Groth16TrainingVerifier's proof bytes: abi.encode(uint256[] commitments, uint256[8][] proofs). */
 export function encodeTrainingProof(commitments: readonly bigint[], proofs: readonly ProofWords[]): Hex {
   return encodeAbiParameters([{ type: "uint256[]" }, { type: "uint256[8][]" }], [commitments, proofs]);
+}
+
+/** What a buyer puts in the job terms for a run: specHash, R_train, R_eval (as bytes32) and tau. */
+export type JobTrainingCommitments = {
+  specHash: Hex;
+  datasetCommitment: Hex;
+  evalCommitment: Hex;
+  qualityThreshold: bigint;
+};
+
+/**
+ * The training-related job terms the buyer computes from their own data before posting:
+ * `specHash = Poseidon(C0, hpHash)`, `datasetCommitment = R_train`, `evalCommitment = R_eval`.
+ * The market hands exactly these to the training verifier.
+ */
+export async function jobCommitments(run: TrainingRun): Promise<JobTrainingCommitments> {
+  const hash = await getPoseidon();
+  const word = (v: bigint): Hex => toHex(v, { size: 32 });
+  return {
+    specHash: word(specHash(hash, commitWeights(hash, run.initialWeights), run.params)),
+    datasetCommitment: word(rowsRoot(hash, run.trainRows, run.params)),
+    evalCommitment: word(rowsRoot(hash, run.evalRows, run.params)),
+    qualityThreshold: BigInt(run.tau),
+  };
 }
