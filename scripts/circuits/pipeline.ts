@@ -11,6 +11,7 @@ import { createRequire } from "node:module";
 import { homedir, hostname } from "node:os";
 import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
 import * as snarkjs from "snarkjs";
+import { generateDevPtau } from "./devPtau.ts";
 
 const require = createRequire(import.meta.url);
 
@@ -362,36 +363,16 @@ export async function releaseSnarkjs(): Promise<void> {
 // ---------------------------------------------------------------------------------------------
 // Powers of tau.
 
-/** Generates `pot<power>_final.ptau` (new, one random contribution, prepare phase 2) atomically. */
-async function generateDevPtau(file: string, power: number, opts: BuildOptions): Promise<void> {
+/**
+ * Generates the dev `pot<power>_final.ptau` with the fast generator (devPtau.ts: one party, secrets
+ * from crypto randomness, snarkjs's format with one contribution record and the phase-2 sections
+ * exactly as `prepare phase2` makes them; seconds where snarkjs's new + contribute + prepare phase2
+ * takes minutes to an hour). Files made earlier by snarkjs under the same name stay valid.
+ */
+async function makeDevPtau(file: string, power: number, opts: BuildOptions): Promise<void> {
   const log = opts.log ?? (() => {});
-  const tag = `${file}.${process.pid}.${randomBytes(4).toString("hex")}`;
-  const tmp = [`${tag}.0.tmp`, `${tag}.1.tmp`, `${tag}.2.tmp`] as const;
-  const { errors, logger } = snarkLogger(opts.verbose, `[ptau ${power}]`);
-  const t0 = performance.now();
-  try {
-    log(`ptau: generating dev powers of tau 2^${power} (one-time; cached at ${file})`);
-    const curve = await snarkjs.curves.getCurveFromName("bn128");
-    check(await snarkjs.powersOfTau.newAccumulator(curve, power, tmp[0], logger), "powersoftau new", errors);
-    check(
-      await snarkjs.powersOfTau.contribute(tmp[0], tmp[1], "blind-training dev ptau", entropy(), logger),
-      "powersoftau contribute",
-      errors,
-    );
-    const t1 = performance.now();
-    log(`ptau: 2^${power} new + contribute ${seconds(t1 - t0)}`);
-    check(
-      await snarkjs.powersOfTau.preparePhase2(tmp[1], tmp[2], logger),
-      "powersoftau prepare phase2",
-      errors,
-    );
-    await rename(tmp[2], file);
-    log(
-      `ptau: 2^${power} prepare phase2 ${seconds(performance.now() - t1)} (total ${seconds(performance.now() - t0)})`,
-    );
-  } finally {
-    for (const t of tmp) await rm(t, { force: true });
-  }
+  log(`ptau: generating dev powers of tau 2^${power} (one-time; cached at ${file})`);
+  await generateDevPtau(power, file, (line) => log(`ptau: ${line}`));
 }
 
 /** Cached dev files, by power. */
@@ -435,7 +416,7 @@ export async function resolvePtau(power: number, opts: BuildOptions): Promise<Pt
       `${file}.lock`,
       async () => {
         // Another build may have made it while we waited for the lock.
-        if (!existsSync(file)) await generateDevPtau(file, power, opts);
+        if (!existsSync(file)) await makeDevPtau(file, power, opts);
       },
       opts.log,
     );
