@@ -46,7 +46,6 @@ const publicClient = await viem.getPublicClient();
 const [deployer, providerA, providerB, funder, relayer] = await viem.getWalletClients();
 if (!deployer || !providerA || !providerB || !funder || !relayer) throw new Error("demo: need 5 accounts");
 const chainId = await publicClient.getChainId();
-const timeline = new Timeline();
 const short = (a: string) => `${a.slice(0, 8)}…${a.slice(-4)}`;
 
 console.log("Blind Training — end-to-end demo on an in-process chain (Hardhat EDR, osaka)\n");
@@ -76,6 +75,7 @@ const [circuit] = await buildCircuits({
 if (!circuit) throw new Error(`demo: ${circuitName} did not build`);
 const trainingParams = trainingParamsOf(circuitEntry.params);
 console.log("");
+const timeline = new Timeline();
 
 // 1. Deploy the system with the real Ignition module (LocalDevnet = core + Simulated TEE).
 const deployment = await deployLocalDevnet(connection);
