@@ -5,12 +5,11 @@ pragma solidity ^0.8.28;
 uint256 constant POSEIDON_FIELD_SIZE = 21888242871839275222246405745257275088548364400416034343698204186575808495617;
 
 /// @title IPoseidon4
-/// @notice circomlib Poseidon with 4 inputs (state width t = 5), deployed from the bytecode that
-///         circomlibjs `poseidonContract.createCode(4)` generates (`PoseidonT5`, see
-///         scripts/circuits/poseidon.ts). Equals circomlib's `Poseidon(4)` template.
-/// @dev The generated code reduces each input modulo POSEIDON_FIELD_SIZE without rejecting it, so
-///      x and x + POSEIDON_FIELD_SIZE hash alike: pass only values below POSEIDON_FIELD_SIZE when that
-///      matters. The contract also answers `poseidon(bytes32[4])` with the same result.
+/// @notice circomlib Poseidon with 4 inputs (state width t = 5); equals circomlib's `Poseidon(4)`.
+///         Implemented by `PoseidonT5` (Solidity generated from circomlibjs' constants, which rejects
+///         inputs ≥ POSEIDON_FIELD_SIZE) and by circomlibjs' own bytecode (scripts/circuits/poseidon.ts,
+///         the gas baseline, which silently reduces them: callers must reject values ≥ the field size
+///         where distinct inputs must not collide).
 interface IPoseidon4 {
     /// @param input Four field elements.
     /// @return The Poseidon hash, a field element.
@@ -18,8 +17,8 @@ interface IPoseidon4 {
 }
 
 /// @title IPoseidon6
-/// @notice circomlib Poseidon with 6 inputs (t = 7), from circomlibjs `createCode(6)` (`PoseidonT7`).
-/// @dev Same input reduction caveat as IPoseidon4.
+/// @notice circomlib Poseidon with 6 inputs (t = 7); `PoseidonT7`, or circomlibjs `createCode(6)`.
+/// @dev Same input caveat as IPoseidon4.
 interface IPoseidon6 {
     /// @param input Six field elements.
     /// @return The Poseidon hash, a field element.

@@ -2,11 +2,11 @@
 // solc settings (so it needs no `hardhat build`), and the deployment of the verifier stack that
 // Groth16TrainingVerifier takes (Poseidon(4), Poseidon(6), segment verifier).
 import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import solc from "solc";
 import type { Abi, Address, Hex, PublicClient } from "viem";
 import type { Wallet } from "../lib/market.ts";
 import type { CircuitResult } from "./pipeline.ts";
-import { poseidonArtifact } from "./poseidon.ts";
 
 /** Compiles one generated verifier with the project's solc and settings (as in hardhat.config.ts). */
 export function compileVerifier(source: string, contractName: string): { abi: Abi; bytecode: Hex } {
@@ -52,8 +52,8 @@ export async function deployGroth16Dependencies(
   wallet: Wallet,
   circuit: CircuitResult,
 ): Promise<{ segmentVerifier: Address; poseidon4: Address; poseidon6: Address }> {
-  const t5 = poseidonArtifact(4);
-  const t7 = poseidonArtifact(6);
+  const t5 = await compiledArtifact("PoseidonT5");
+  const t7 = await compiledArtifact("PoseidonT7");
   const poseidon4 = await deployBytecode(publicClient, wallet, t5.abi, t5.bytecode);
   const poseidon6 = await deployBytecode(publicClient, wallet, t7.abi, t7.bytecode);
   const { abi, bytecode } = compileVerifier(await readFile(circuit.verifier, "utf8"), circuit.contractName);
@@ -74,4 +74,26 @@ export async function groth16VerifierArtifact(circuit: Pick<CircuitResult, "veri
     linkReferences: {},
     deployedLinkReferences: {},
   };
+}
+
+/**
+ * A contract compiled by `hardhat build` (artifacts/), read directly so scripts and tests can deploy
+ * it with any wallet client. Used for the generated Poseidon contracts (contracts/poseidon/).
+ */
+async function compiledArtifact(name: "PoseidonT5" | "PoseidonT7"): Promise<{ abi: Abi; bytecode: Hex }> {
+  const file = join(
+    import.meta.dirname,
+    "..",
+    "..",
+    "artifacts",
+    "contracts",
+    "poseidon",
+    `${name}.sol`,
+    `${name}.json`,
+  );
+  try {
+    return JSON.parse(await readFile(file, "utf8")) as { abi: Abi; bytecode: Hex };
+  } catch (cause) {
+    throw new Error(`${name} is not compiled (${file}); run \`npm run build\` first`, { cause });
+  }
 }
