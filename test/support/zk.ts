@@ -1,26 +1,26 @@
 // Helpers for tests that verify real Groth16 training proofs on the in-process chain: build the
 // `segment_test` main with the ceremony pipeline into its own folder (it never races `circuits:build`
 // outputs or touches contracts/generated), plus re-exports of the prover and verifier-deployment helpers.
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Hex, toHex } from "viem";
 import { buildCircuits, type CircuitResult, defaultPtauCacheDir } from "../../scripts/circuits/pipeline.ts";
+import { trainingParamsOf } from "../../scripts/lib/syntheticTask.ts";
 import type { TrainingParams } from "../../sdk/training/index.ts";
 
 export const ROOT = join(import.meta.dirname, "..", "..");
 /** Build folder of the ZK contract tests (separate from `build/circuits`, see the file comment). */
 export const ZK_TEST_BUILD_DIR = join(ROOT, "build", "circuits", "test-onchain");
 
-/** `segment_test` of circuits/params.json, as TrainingParams. */
-export const SEGMENT_TEST_PARAMS: TrainingParams = {
-  features: 4,
-  classes: 2,
-  batchSize: 2,
-  steps: 2,
-  fracBits: 8,
-  lrShift: 2,
-  evalRows: 4,
-  segments: 2,
-};
+/** `segment_test` of circuits/params.json, as TrainingParams (read from there, so it cannot drift). */
+export const SEGMENT_TEST_PARAMS: TrainingParams = trainingParamsOf(
+  (
+    JSON.parse(readFileSync(join(ROOT, "circuits", "params.json"), "utf8")) as {
+      name: string;
+      params: Record<string, number>;
+    }[]
+  ).find((e) => e.name === "segment_test")?.params ?? {},
+);
 
 /** Builds (or, when its manifest matches, reuses) the `segment_test` main: wasm, zkey, verifier. */
 export async function buildSegmentTestCircuit(log?: (line: string) => void): Promise<CircuitResult> {

@@ -19,6 +19,7 @@ import {
   getPoseidon,
   type TrainingParams,
 } from "../../../sdk/training/index.ts";
+import { SEGMENT_TEST_PARAMS } from "../../support/zk.ts";
 
 const ROOT = path.resolve(import.meta.dirname, "../../..");
 const OUT_DIR = "build/circuits/test-differential";
@@ -126,16 +127,7 @@ async function expectNoWitness(circuit: Circuit, input: CircuitInput, where: Reg
   });
 }
 
-const TEST_PARAMS: TrainingParams = {
-  features: 4,
-  classes: 2,
-  batchSize: 2,
-  steps: 2,
-  fracBits: 8,
-  lrShift: 2,
-  evalRows: 4,
-  segments: 2,
-};
+const TEST_PARAMS: TrainingParams = SEGMENT_TEST_PARAMS;
 const EDGE_PARAMS: TrainingParams = {
   features: 26,
   classes: 9,

@@ -19,17 +19,9 @@ import {
   TrainingMetricError,
   type TrainingParams,
 } from "../../../sdk/training/index.ts";
+import { SEGMENT_TEST_PARAMS } from "../../support/zk.ts";
 
-const P: TrainingParams = {
-  features: 4,
-  classes: 2,
-  batchSize: 2,
-  steps: 2,
-  fracBits: 8,
-  lrShift: 2,
-  evalRows: 4,
-  segments: 2,
-};
+const P: TrainingParams = SEGMENT_TEST_PARAMS;
 const W0: AdapterWeights = {
   weights: [
     [10n, -20n, 30n, -40n],
