@@ -15,7 +15,9 @@ if (process.argv.includes("--help") || process.argv.includes("-h")) {
 Starts a Hardhat node on ${RPC} (chain id 31337, hardfork osaka), deploys the LocalDevnet Ignition
 module (market, registries, dev stake token, Simulated TEE enabled) and writes the addresses to
 deployments/31337.json for the SDK, the provider node and the dApp. Stop it with Ctrl-C.
-Environment: CHAIN_PORT (default 8545).`);
+It also builds (or reuses) the training circuit and deploys its Groth16 training verifier.
+Environment: CHAIN_PORT (default 8545), CHAIN_CIRCUIT (circuits/params.json main, default
+segment_demo), PTAU_FILE (a public powers-of-tau file instead of the cached dev one).`);
   process.exit(0);
 }
 

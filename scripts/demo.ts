@@ -1,12 +1,9 @@
 // The main job: the whole lifecycle that exists so far, on Hardhat's in-process chain, printed as a
 // timeline with the gas of every transaction. It shows only stages that are really built.
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { network } from "hardhat";
 import * as snarkjs from "snarkjs";
 import { formatEther, keccak256, parseEther, toBytes, toHex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import { trainingVerifierModule } from "../ignition/modules/TrainingVerifier.ts";
 import {
   attestationBinding,
   encodeTrainingProof,
@@ -25,9 +22,7 @@ import {
   TeeType,
   teeTypeSet,
 } from "../sdk/index.ts";
-import { buildCircuits, defaultPtauCacheDir } from "./circuits/pipeline.ts";
-import { groth16VerifierArtifact } from "./circuits/verifierDeploy.ts";
-import { deployLocalDevnet } from "./lib/deploy.ts";
+import { buildTrainingCircuit, deployLocalDevnet, deployTrainingVerifier } from "./lib/deploy.ts";
 import {
   buildJobTerms,
   confirm,
@@ -37,7 +32,7 @@ import {
   randomBytes32,
   simulatedAttestationArgs,
 } from "./lib/market.ts";
-import { syntheticTask, trainingParamsOf } from "./lib/syntheticTask.ts";
+import { syntheticTask } from "./lib/syntheticTask.ts";
 import { Timeline } from "./lib/timeline.ts";
 
 const connection = await network.create();
@@ -53,27 +48,10 @@ console.log("Blind Training — end-to-end demo on an in-process chain (Hardhat 
 // 0. The training circuit: compiled, dev ceremony and Groth16 setup (cached in build/ after the first
 //    run; the dev powers of tau is cached in ~/.cache/blind-training). DEMO_CIRCUIT picks another main.
 const circuitName = process.env.DEMO_CIRCUIT ?? "segment_demo";
-const root = join(import.meta.dirname, "..");
-const circuitEntry = (
-  JSON.parse(readFileSync(join(root, "circuits", "params.json"), "utf8")) as {
-    name: string;
-    params: Record<string, number>;
-  }[]
-).find((e) => e.name === circuitName);
-if (!circuitEntry) throw new Error(`demo: no circuit ${circuitName} in circuits/params.json`);
 console.log(`Building the ${circuitName} training circuit (reused when unchanged)…`);
-const [circuit] = await buildCircuits({
-  root,
-  paramsFile: join(root, "circuits", "params.json"),
-  outDir: join(root, "build", "circuits"),
-  contractsDir: join(root, "contracts", "generated"),
-  only: [circuitName],
-  ptauCacheDir: defaultPtauCacheDir(),
-  ptauFile: process.env.PTAU_FILE,
-  log: (line) => console.log(`  ${line}`),
-});
-if (!circuit) throw new Error(`demo: ${circuitName} did not build`);
-const trainingParams = trainingParamsOf(circuitEntry.params);
+const { circuit, params: trainingParams } = await buildTrainingCircuit(circuitName, (line) =>
+  console.log(`  ${line}`),
+);
 console.log("");
 const timeline = new Timeline();
 
@@ -91,33 +69,18 @@ const market = { address: deployment.jobMarket, abi: jobMarketAbi } as const;
 const registry = { address: deployment.providerRegistry, abi: providerRegistryAbi } as const;
 
 // 1b. The Groth16 training verifier of that circuit (Poseidon, generated verifier, segment chain).
-const beforeVerifier = await publicClient.getBlockNumber();
-const { trainingVerifier } = await connection.ignition.deploy(
-  trainingVerifierModule(await groth16VerifierArtifact(circuit)),
-  { displayUi: false },
-);
-let verifierGas = 0n;
-for (let n = beforeVerifier + 1n; n <= (await publicClient.getBlockNumber()); n++)
-  verifierGas += (await publicClient.getBlock({ blockNumber: n })).gasUsed;
+const verifier = await deployTrainingVerifier(connection, deployment, circuit);
 timeline.info(
   "deploy training verifier",
   "deployer",
-  `${verifierGas.toLocaleString("en-US")} gas; ${circuit.contractName} (${circuit.constraints.toLocaleString("en-US")} constraints) + Poseidon(4), Poseidon(6)`,
+  `${verifier.deployGas.toLocaleString("en-US")} gas; ${circuit.contractName} (${circuit.constraints.toLocaleString("en-US")} constraints) + Poseidon(4), Poseidon(6)`,
 );
-timeline.tx(
-  "setTrainingVerifier",
-  "deployer",
-  await confirm(
-    publicClient,
-    deployer.writeContract({
-      ...market,
-      functionName: "setTrainingVerifier",
-      args: [trainingVerifier.address],
-      account: deployer.account,
-    }),
-  ),
-  "Groth16TrainingVerifier",
-);
+timeline.add({
+  step: "setTrainingVerifier",
+  actor: "deployer",
+  gasUsed: verifier.setGas,
+  note: `Groth16TrainingVerifier ${short(verifier.address)}`,
+});
 
 // 2. Two providers register (Simulated + TDX enclaves) and stake ETH.
 for (const [name, p] of [

@@ -4,7 +4,7 @@ import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { network } from "hardhat";
 import { writeDeployment } from "../sdk/deployments.node.ts";
-import { deployLocalDevnet } from "./lib/deploy.ts";
+import { buildTrainingCircuit, deployLocalDevnet, deployTrainingVerifier } from "./lib/deploy.ts";
 
 const connection = await network.create();
 const chainId = await (await connection.viem.getPublicClient()).getChainId();
@@ -19,6 +19,13 @@ rmSync(join(import.meta.dirname, "..", "ignition", "deployments", `chain-${chain
   force: true,
 });
 const deployment = await deployLocalDevnet(connection);
+// The market settles only with the training verifier; CHAIN_CIRCUIT picks the circuit (default the
+// demo's), built or reused like in `npm run demo`.
+const circuitName = process.env.CHAIN_CIRCUIT ?? "segment_demo";
+const { circuit } = await buildTrainingCircuit(circuitName, (line) => console.log(`deploy-local: ${line}`));
+const verifier = await deployTrainingVerifier(connection, deployment, circuit);
+deployment.trainingVerifier = verifier.address;
+deployment.trainingCircuit = circuitName;
 const file = writeDeployment(deployment);
 console.log(`deploy-local: LocalDevnet deployed on chain ${chainId}; addresses written to ${file}`);
 console.log(JSON.stringify(deployment, null, 2));

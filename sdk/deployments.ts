@@ -11,6 +11,10 @@ export type Deployment = {
   stakeToken: Address;
   /** Present on local chains where the Simulated TEE is enabled. */
   simulatedVerifier?: Address | undefined;
+  /** The market's Groth16 training verifier, when one is deployed. */
+  trainingVerifier?: Address | undefined;
+  /** Name of the circuit (circuits/params.json) whose proofs that verifier accepts. */
+  trainingCircuit?: string | undefined;
   /** Block the deployment finished in (a lower bound for log queries). */
   deployBlock: number;
 };
@@ -38,6 +42,13 @@ export function parseDeployment(value: unknown, source: string): Deployment {
     (typeof v.simulatedVerifier !== "string" || !isAddress(v.simulatedVerifier))
   )
     throw new DeploymentError(`${source}: simulatedVerifier must be an address when present`);
+  if (
+    v.trainingVerifier !== undefined &&
+    (typeof v.trainingVerifier !== "string" || !isAddress(v.trainingVerifier))
+  )
+    throw new DeploymentError(`${source}: trainingVerifier must be an address when present`);
+  if (v.trainingCircuit !== undefined && typeof v.trainingCircuit !== "string")
+    throw new DeploymentError(`${source}: trainingCircuit must be a string when present`);
   if (typeof v.deployBlock !== "number") throw new DeploymentError(`${source}: deployBlock must be a number`);
   return v as unknown as Deployment;
 }

@@ -1,6 +1,17 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import type { NetworkConnection } from "hardhat/types/network";
+import type { Address } from "viem";
 import LocalDevnet from "../../ignition/modules/LocalDevnet.ts";
-import type { Deployment } from "../../sdk/index.ts";
+import { trainingVerifierModule } from "../../ignition/modules/TrainingVerifier.ts";
+import { type Deployment, jobMarketAbi, type TrainingParams } from "../../sdk/index.ts";
+import { buildCircuits, type CircuitResult, defaultPtauCacheDir } from "../circuits/pipeline.ts";
+import { groth16VerifierArtifact } from "../circuits/verifierDeploy.ts";
+import { confirm } from "./market.ts";
+import { trainingParamsOf } from "./syntheticTask.ts";
+
+const ROOT = join(import.meta.dirname, "..", "..");
+const PARAMS_FILE = join(ROOT, "circuits", "params.json");
 
 /**
  * Deploys the LocalDevnet Ignition module (core market, dev stake token, Simulated TEE) on a
@@ -27,4 +38,65 @@ export async function deployLocalDevnet(
     simulatedVerifier: deployed.simulatedVerifier.address,
     deployBlock: Number(await publicClient.getBlockNumber()),
   };
+}
+
+/**
+ * Builds one main of circuits/params.json (reused when its manifest matches: compile, dev ceremony or
+ * `PTAU_FILE`, zkey, verifier) into build/circuits and returns it with its training parameters.
+ */
+export async function buildTrainingCircuit(
+  name: string,
+  log: (line: string) => void,
+): Promise<{ circuit: CircuitResult; params: TrainingParams }> {
+  const entry = (
+    JSON.parse(readFileSync(PARAMS_FILE, "utf8")) as { name: string; params: Record<string, number> }[]
+  ).find((e) => e.name === name);
+  if (!entry) throw new Error(`no circuit named ${name} in ${PARAMS_FILE}`);
+  const [circuit] = await buildCircuits({
+    root: ROOT,
+    paramsFile: PARAMS_FILE,
+    outDir: join(ROOT, "build", "circuits"),
+    contractsDir: join(ROOT, "contracts", "generated"),
+    only: [name],
+    ptauCacheDir: defaultPtauCacheDir(),
+    ptauFile: process.env.PTAU_FILE,
+    log,
+  });
+  if (!circuit) throw new Error(`circuit ${name} did not build`);
+  return { circuit, params: trainingParamsOf(entry.params) };
+}
+
+/**
+ * Deploys the Groth16 training verifier of `circuit` with the TrainingVerifier Ignition module and
+ * makes it the market's training verifier (the deployer owns the market on local chains).
+ *
+ * @returns Its address, the gas of its deployment and of `setTrainingVerifier`.
+ */
+export async function deployTrainingVerifier(
+  connection: NetworkConnection,
+  deployment: Deployment,
+  circuit: CircuitResult,
+): Promise<{ address: Address; deployGas: bigint; setGas: bigint }> {
+  const publicClient = await connection.viem.getPublicClient();
+  const [deployer] = await connection.viem.getWalletClients();
+  if (!deployer) throw new Error("no deployer account");
+  const before = await publicClient.getBlockNumber();
+  const { trainingVerifier } = await connection.ignition.deploy(
+    trainingVerifierModule(await groth16VerifierArtifact(circuit)),
+    { displayUi: false },
+  );
+  let deployGas = 0n;
+  for (let n = before + 1n; n <= (await publicClient.getBlockNumber()); n++)
+    deployGas += (await publicClient.getBlock({ blockNumber: n })).gasUsed;
+  const receipt = await confirm(
+    publicClient,
+    deployer.writeContract({
+      address: deployment.jobMarket,
+      abi: jobMarketAbi,
+      functionName: "setTrainingVerifier",
+      args: [trainingVerifier.address],
+      account: deployer.account,
+    }),
+  );
+  return { address: trainingVerifier.address, deployGas, setGas: receipt.gasUsed };
 }

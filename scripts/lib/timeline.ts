@@ -23,7 +23,8 @@ export class Timeline {
     this.add({ step, actor, gasUsed: undefined, note });
   }
 
-  private add(s: TimelineStep): void {
+  /** Records a step whose gas was measured elsewhere. */
+  add(s: TimelineStep): void {
     this.steps.push(s);
     const t = ((Date.now() - this.started) / 1000).toFixed(1).padStart(6);
     const gas =
