@@ -1,10 +1,9 @@
 // `npm run circuits:build`: compiles the main circuits listed in circuits/params.json, runs the
 // Groth16 phase-2 ceremony on a powers of tau file, verifies the zkey and exports the verification
-// key and the Solidity verifier; also writes the on-chain Poseidon artifacts. See --help.
-import { join, relative, resolve } from "node:path";
+// key and the Solidity verifier. See --help.
+import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { buildCircuits, defaultPtauCacheDir, releaseSnarkjs } from "./pipeline.ts";
-import { writePoseidonArtifacts } from "./poseidon.ts";
 
 const ROOT = resolve(import.meta.dirname, "..", "..");
 
@@ -16,8 +15,7 @@ Builds every main circuit listed in the params file into <out>/<name>/:
   <name>.zkey                              phase 2: zkey new, 2 random contributions, a random beacon
   verification_key.json                    exported from the zkey (after "zkey verify" passed)
   manifest.json                            source/ptau hashes: an unchanged main is skipped
-and <contracts-out>/<PascalName>Groth16Verifier.sol (generated, not committed), plus the on-chain
-Poseidon artifacts <out>/poseidon/PoseidonT5.json and PoseidonT7.json.
+and <contracts-out>/<PascalName>Groth16Verifier.sol (generated, not committed).
 
 Options:
   --params <file>         params file (default circuits/params.json): [{ "name", "file", "power" }]
@@ -71,8 +69,6 @@ async function main(): Promise<number> {
     verbose: values.verbose,
     log,
   });
-  const poseidon = await writePoseidonArtifacts(join(outDir, "poseidon"));
-  log(`poseidon artifacts → ${poseidon.map((f) => relative(ROOT, f)).join(", ")}`);
   const built = results.filter((r) => r.status === "built").length;
   log(
     `done in ${((performance.now() - t0) / 1000).toFixed(1)} s: ${built} built, ${results.length - built} up to date`,

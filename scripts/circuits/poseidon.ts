@@ -1,14 +1,11 @@
-// On-chain Poseidon: the EVM bytecode circomlibjs generates (`poseidonContract.createCode(n)`, the
-// same constants as circomlib's Poseidon(n) template), never hand-edited. Solidity cannot express it,
-// so it is deployed from raw bytecode: `poseidonArtifact(n)` is a Hardhat/Ignition artifact object
-// (`m.contract("PoseidonT5", poseidonArtifact(4))`, or viem `walletClient.deployContract`), and
-// `writePoseidonArtifacts` stores the same artifacts as JSON build outputs.
+// circomlibjs' own EVM Poseidon (`poseidonContract.createCode(n)`, the same constants as circomlib's
+// Poseidon(n) template): the reference and gas baseline for our generated Solidity Poseidon
+// (contracts/poseidon/, scripts/circuits/poseidonSol.ts), which the training verifier uses.
+// `poseidonArtifact(n)` is a Hardhat/Ignition artifact object deployable from raw bytecode.
 //
 // Callers use `contracts/poseidon/IPoseidon.sol`. The generated code reduces inputs modulo the BN254
 // scalar field without rejecting them, so a caller must pass only canonical values (< FIELD_SIZE)
 // when distinct uint256 inputs must not collide.
-import { mkdir, writeFile } from "node:fs/promises";
-import { join } from "node:path";
 import { poseidonContract } from "circomlibjs";
 import type { Abi, Hex } from "viem";
 
@@ -48,16 +45,4 @@ export function poseidonArtifact(nInputs: number) {
     linkReferences: {},
     deployedLinkReferences: {},
   };
-}
-
-/** Writes `PoseidonT5.json`, `PoseidonT7.json` (artifacts as above) into `dir`. */
-export async function writePoseidonArtifacts(dir: string): Promise<string[]> {
-  await mkdir(dir, { recursive: true });
-  const files: string[] = [];
-  for (const n of POSEIDON_ARITIES) {
-    const file = join(dir, `${poseidonContractName(n)}.json`);
-    await writeFile(file, `${JSON.stringify(poseidonArtifact(n), null, 2)}\n`);
-    files.push(file);
-  }
-  return files;
 }
