@@ -1,7 +1,8 @@
 // The one contract-test fixture: runs the real LocalDevnet Ignition deployment on the in-process
 // chain, plugs in the TestTrainingVerifier double, and registers and stakes two providers.
 import { network } from "hardhat";
-import { type Hex, keccak256, parseEther, toBytes } from "viem";
+import { type Address, type Hex, keccak256, parseEther, toBytes } from "viem";
+import type { PrivateKeyAccount } from "viem/accounts";
 import { deployLocalDevnet } from "../../scripts/lib/deploy.ts";
 import {
   type BuildJobTermsParameters,
@@ -13,7 +14,7 @@ import {
   type SimulatedEnclave,
   simulatedAttestationArgs,
 } from "../../scripts/lib/market.ts";
-import { type JobTerms, TeeType, teeTypeSet } from "../../sdk/index.ts";
+import { type JobTerms, signCancelJob, signExtendDelivery, TeeType, teeTypeSet } from "../../sdk/index.ts";
 
 export const connection = await network.create();
 export const { viem, networkHelpers } = connection;
@@ -158,3 +159,46 @@ export async function attestedJob(m: Market, price = CEILING / 2n): Promise<Post
 export const VALID_PROOF: Hex = "0x76616c6964"; // "valid"
 export const INVALID_PROOF: Hex = "0x6e6f7065"; // "nope"
 export const REVERTING_PROOF: Hex = "0x726576657274"; // "revert"
+
+/** Overrides of an owner-key signature, to build deliberately wrong ones. */
+export type SignOptions = {
+  nonce?: bigint;
+  deadline?: bigint;
+  key?: PrivateKeyAccount;
+  chainId?: number;
+  jobMarket?: Address;
+  jobId?: bigint;
+};
+
+/** Signs `CancelJob` for a job; by default with its owner key, current nonce and the real domain. */
+export async function cancelSig(m: Market, job: PostedJob, o: SignOptions = {}) {
+  const nonce = o.nonce ?? (await m.jobMarket.read.nonces([job.terms.ownerKey]));
+  const deadline = o.deadline ?? (await now()) + 86_400n;
+  const signature = await signCancelJob({
+    ownerKey: o.key ?? job.secrets.ownerKey,
+    chainId: o.chainId ?? m.chainId,
+    jobMarket: o.jobMarket ?? m.jobMarket.address,
+    jobId: o.jobId ?? job.jobId,
+    nonce,
+    deadline,
+  });
+  return [nonce, deadline, signature] as const;
+}
+
+/** Signs `ExtendDelivery` to `deliveryDeadline` for a job, with the same defaults. */
+export async function extendSig(m: Market, job: PostedJob, deliveryDeadline: bigint, o: SignOptions = {}) {
+  const nonce = o.nonce ?? (await m.jobMarket.read.nonces([job.terms.ownerKey]));
+  const deadline = o.deadline ?? (await now()) + 86_400n;
+  const signature = await signExtendDelivery({
+    ownerKey: o.key ?? job.secrets.ownerKey,
+    chainId: o.chainId ?? m.chainId,
+    jobMarket: o.jobMarket ?? m.jobMarket.address,
+    jobId: o.jobId ?? job.jobId,
+    nonce,
+    deadline,
+    deliveryDeadline,
+  });
+  return [deliveryDeadline, nonce, deadline, signature] as const;
+}
+
+/** `cancelJob` relayed by the stranger. */

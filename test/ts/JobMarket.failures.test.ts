@@ -33,7 +33,6 @@ import {
   JobStatus,
   type JobTerms,
   SIMULATED_MEASUREMENT,
-  signCancelJob,
   signExtendDelivery,
   TeeType,
   teeTypeSet,
@@ -44,6 +43,7 @@ import {
   attestedJob,
   bid,
   CEILING,
+  cancelSig,
   endBidding,
   INVALID_PROOF,
   loadMarket,
@@ -127,20 +127,9 @@ async function statusOf(m: Market, job: PostedJob): Promise<number> {
   return m.jobMarket.read.statusOf([job.jobId]);
 }
 
-/** Signs a cancellation with the job's owner key at its current nonce. */
-async function signCancel(m: Market, job: PostedJob) {
-  const nonce = await m.jobMarket.read.nonces([job.terms.ownerKey]);
-  const deadline = job.terms.bidDeadline + DAY;
-  const signature = await signCancelJob({
-    ownerKey: job.secrets.ownerKey,
-    chainId: m.chainId,
-    jobMarket: m.jobMarket.address,
-    jobId: job.jobId,
-    nonce,
-    deadline,
-  });
-  return [nonce, deadline, signature] as const;
-}
+/** Signs a cancellation with the job's owner key at its current nonce, valid a day past the bid window. */
+const signCancel = (m: Market, job: PostedJob) =>
+  cancelSig(m, job, { deadline: job.terms.bidDeadline + DAY });
 
 describe("JobMarket failures: posting", () => {
   it("a zero price ceiling is rejected with JobMarketZeroPrice", async () => {

@@ -4,7 +4,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
-  type Address,
   concat,
   getAddress,
   type Hex,
@@ -19,20 +18,15 @@ import {
 } from "viem";
 import { generatePrivateKey, type PrivateKeyAccount, privateKeyToAccount } from "viem/accounts";
 import { buildJobTerms, newBuyerSecrets, postJob } from "../../scripts/lib/market.ts";
-import {
-  FailureReason,
-  JobStatus,
-  jobMarketDomain,
-  ownerActionTypes,
-  signCancelJob,
-  signExtendDelivery,
-} from "../../sdk/index.ts";
+import { FailureReason, JobStatus, jobMarketDomain, ownerActionTypes } from "../../sdk/index.ts";
 import {
   attestationArgs,
   attestedJob,
   bid,
   CEILING,
+  cancelSig,
   endBidding,
+  extendSig,
   loadMarket,
   type Market,
   networkHelpers,
@@ -50,47 +44,6 @@ const CIPHERTEXT = keccak256(toBytes("encrypted adapter"));
 /** Order of the secp256k1 group. */
 const SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
 
-type SignOptions = {
-  nonce?: bigint;
-  deadline?: bigint;
-  key?: PrivateKeyAccount;
-  chainId?: number;
-  jobMarket?: Address;
-  jobId?: bigint;
-};
-
-/** Signs `CancelJob` for a job; by default with its owner key, current nonce and the real domain. */
-async function cancelSig(m: Market, job: PostedJob, o: SignOptions = {}) {
-  const nonce = o.nonce ?? (await m.jobMarket.read.nonces([job.terms.ownerKey]));
-  const deadline = o.deadline ?? (await now()) + DAY;
-  const signature = await signCancelJob({
-    ownerKey: o.key ?? job.secrets.ownerKey,
-    chainId: o.chainId ?? m.chainId,
-    jobMarket: o.jobMarket ?? m.jobMarket.address,
-    jobId: o.jobId ?? job.jobId,
-    nonce,
-    deadline,
-  });
-  return [nonce, deadline, signature] as const;
-}
-
-/** Signs `ExtendDelivery` to `deliveryDeadline` for a job, with the same defaults. */
-async function extendSig(m: Market, job: PostedJob, deliveryDeadline: bigint, o: SignOptions = {}) {
-  const nonce = o.nonce ?? (await m.jobMarket.read.nonces([job.terms.ownerKey]));
-  const deadline = o.deadline ?? (await now()) + DAY;
-  const signature = await signExtendDelivery({
-    ownerKey: o.key ?? job.secrets.ownerKey,
-    chainId: o.chainId ?? m.chainId,
-    jobMarket: o.jobMarket ?? m.jobMarket.address,
-    jobId: o.jobId ?? job.jobId,
-    nonce,
-    deadline,
-    deliveryDeadline,
-  });
-  return [deliveryDeadline, nonce, deadline, signature] as const;
-}
-
-/** `cancelJob` relayed by the stranger. */
 function relayCancel(m: Market, job: PostedJob, sig: readonly [bigint, bigint, Hex]) {
   return m.jobMarket.write.cancelJob([job.jobId, job.terms, ...sig], { account: m.stranger.account });
 }
