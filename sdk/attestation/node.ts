@@ -1,0 +1,3 @@
+// Node-only attestation verifiers (certificate chains and CRLs through node:crypto).
+export * from "./intelVerify.node.ts";
+export * from "./x509.node.ts";
