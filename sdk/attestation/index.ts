@@ -10,3 +10,4 @@ export * from "./intelSignatures.ts";
 export * from "./measurement.ts";
 export * from "./onchain.ts";
 export * from "./tcbStatus.ts";
+export * from "./sevSnp.ts";

@@ -13,8 +13,9 @@ import { AttestationError } from "./errors.ts";
 export const SEV_SNP_REPORT_SIZE = 0x4a0;
 /** The signature covers bytes `0 .. SEV_SNP_SIGNED_LENGTH` of the report. */
 export const SEV_SNP_SIGNED_LENGTH = 0x2a0;
-/** Report versions this parser knows the layout of (2 is the first SNP release, 5 the newest). */
+/** Oldest report version this parser knows the layout of (the first SNP release). */
 export const SEV_SNP_MIN_VERSION = 2;
+/** Newest report version this parser knows the layout of. */
 export const SEV_SNP_MAX_VERSION = 5;
 /** SIGNATURE_ALGO 1: ECDSA P-384 with SHA-384, the only algorithm AMD defines for reports. */
 export const SEV_SNP_SIG_ALGO_ECDSA_P384_SHA384 = 1;
@@ -137,7 +138,8 @@ export function parseSevSnpReport(bytes: Uint8Array): SevSnpReport {
       `SEV-SNP report: ${bytes.length} bytes, expected ${SEV_SNP_REPORT_SIZE}`,
     );
   }
-  const raw = bytes.slice();
+  // new Uint8Array(view) copies; bytes.slice() would not when the input is a Node Buffer.
+  const raw = new Uint8Array(bytes);
   const r = new ByteReader(raw);
 
   const version = r.u32("version");

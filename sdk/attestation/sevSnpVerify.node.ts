@@ -165,6 +165,12 @@ function verify(reportBytes: Uint8Array, options: SevSnpVerifyOptions): SevSnpVe
     if (hwId === undefined) throw new AttestationError("Malformed", "VCEK certificate: no hwID extension");
     // AMD stores the 64 chip-id bytes directly as the extension value, without an inner
     // OCTET STRING (checked on the go-sev-guest vector), so compare the bytes as they are.
+    if (hwId.length !== report.chipId.length) {
+      throw new AttestationError(
+        "Malformed",
+        `VCEK hwID: ${hwId.length} bytes, expected ${report.chipId.length}`,
+      );
+    }
     if (!bytesEqual(hwId, report.chipId)) {
       throw new AttestationError(
         "CertificateChainInvalid",
