@@ -9,5 +9,5 @@ export * from "./intelQuoteBuilder.ts";
 export * from "./intelSignatures.ts";
 export * from "./measurement.ts";
 export * from "./onchain.ts";
-export * from "./tcbStatus.ts";
 export * from "./sevSnp.ts";
+export * from "./tcbStatus.ts";
