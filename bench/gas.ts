@@ -65,14 +65,8 @@ const newJob = async (overrides: Partial<Parameters<typeof buildJobTerms>[0]> = 
   const terms = buildJobTerms({ now: await now(), secrets, priceCeiling: parseEther("1"), ...overrides });
   return { secrets, terms };
 };
-const attest = async (jobId: bigint, terms: JobTerms) =>
-  simulatedAttestationArgs({
-    chainId,
-    deployment,
-    jobId,
-    enclave: newSimulatedEnclave(),
-    expiresAt: terms.attestDeadline + 3600n,
-  });
+const attest = async (jobId: bigint, _terms: JobTerms) =>
+  simulatedAttestationArgs({ chainId, deployment, jobId, enclave: newSimulatedEnclave() });
 
 // Providers: register, stake ETH, stake tokens (approve + deposit, and permit in one transaction).
 const profile = (tag: string) => ({
@@ -310,7 +304,7 @@ const json = {
   ...Object.fromEntries(Object.entries(gas).map(([k, v]) => [k, Number(v)])),
   _meta: {
     settlement_verifier: "TestTrainingVerifier (test double; proof verification cost excluded)",
-    attestation: "SimulatedAttestationVerifier (EIP-712 dev key)",
+    attestation: "IntelQuoteVerifier (development mode): a TDX-layout quote, two P-256 precompile checks",
     baseline: { name: "iExec deal + one TEE task (cited)", gas: Number(IEXEC_DEAL_PLUS_TEE_TASK_GAS) },
     lifecycle_vs_baseline_ratio: Number(ratio.toFixed(4)),
     lifecycle_steps: ["postJob", "placeBid", "submitAttestation", "submitResult", "claimRefund"],

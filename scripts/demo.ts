@@ -168,13 +168,7 @@ timeline.info(
   "enclave",
   `X25519 ${short(enclave.encryptionKey)}, report data ${short(binding)}`,
 );
-const attestArgs = await simulatedAttestationArgs({
-  chainId,
-  deployment,
-  jobId,
-  enclave,
-  expiresAt: terms.attestDeadline,
-});
+const attestArgs = simulatedAttestationArgs({ chainId, deployment, jobId, enclave });
 timeline.tx(
   "submitAttestation (+match)",
   "provider A",

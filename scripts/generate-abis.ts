@@ -9,8 +9,9 @@ const contracts = {
   jobMarketAbi: "contracts/JobMarket.sol/JobMarket.json",
   providerRegistryAbi: "contracts/ProviderRegistry.sol/ProviderRegistry.json",
   enclaveRegistryAbi: "contracts/EnclaveRegistry.sol/EnclaveRegistry.json",
-  simulatedAttestationVerifierAbi:
-    "contracts/verifiers/SimulatedAttestationVerifier.sol/SimulatedAttestationVerifier.json",
+  intelQuoteVerifierAbi: "contracts/verifiers/IntelQuoteVerifier.sol/IntelQuoteVerifier.json",
+  attestationStatementVerifierAbi:
+    "contracts/verifiers/AttestationStatementVerifier.sol/AttestationStatementVerifier.json",
   devStakeTokenAbi: "contracts/dev/DevStakeToken.sol/DevStakeToken.json",
   groth16TrainingVerifierAbi: "contracts/verifiers/Groth16TrainingVerifier.sol/Groth16TrainingVerifier.json",
 };

@@ -9,7 +9,11 @@ export type Deployment = {
   enclaveRegistry: Address;
   /** The ERC-20 accepted besides ETH, or the zero address. */
   stakeToken: Address;
-  /** Present on local chains where the Simulated TEE is enabled. */
+  /** IntelQuoteVerifier (production mode) checking TDX and SGX quotes. */
+  intelQuoteVerifier?: Address | undefined;
+  /** AttestationStatementVerifier accepting SEV-SNP statements from registered verifier keys. */
+  statementVerifier?: Address | undefined;
+  /** Present on local chains where the Simulated TEE is enabled: the development IntelQuoteVerifier. */
   simulatedVerifier?: Address | undefined;
   /** The market's Groth16 training verifier, when one is deployed. */
   trainingVerifier?: Address | undefined;
@@ -20,6 +24,12 @@ export type Deployment = {
 };
 
 const REQUIRED = ["jobMarket", "providerRegistry", "enclaveRegistry", "stakeToken"] as const;
+const OPTIONAL_ADDRESSES = [
+  "intelQuoteVerifier",
+  "statementVerifier",
+  "simulatedVerifier",
+  "trainingVerifier",
+] as const;
 
 /**
  * Validates a parsed deployment file. Throws {@link DeploymentError} naming the bad field.
@@ -37,16 +47,9 @@ export function parseDeployment(value: unknown, source: string): Deployment {
   for (const key of REQUIRED)
     if (typeof v[key] !== "string" || !isAddress(v[key] as string))
       throw new DeploymentError(`${source}: ${key} must be an address`, { details: `got ${String(v[key])}` });
-  if (
-    v.simulatedVerifier !== undefined &&
-    (typeof v.simulatedVerifier !== "string" || !isAddress(v.simulatedVerifier))
-  )
-    throw new DeploymentError(`${source}: simulatedVerifier must be an address when present`);
-  if (
-    v.trainingVerifier !== undefined &&
-    (typeof v.trainingVerifier !== "string" || !isAddress(v.trainingVerifier))
-  )
-    throw new DeploymentError(`${source}: trainingVerifier must be an address when present`);
+  for (const key of OPTIONAL_ADDRESSES)
+    if (v[key] !== undefined && (typeof v[key] !== "string" || !isAddress(v[key] as string)))
+      throw new DeploymentError(`${source}: ${key} must be an address when present`);
   if (v.trainingCircuit !== undefined && typeof v.trainingCircuit !== "string")
     throw new DeploymentError(`${source}: trainingCircuit must be a string when present`);
   if (typeof v.deployBlock !== "number") throw new DeploymentError(`${source}: deployBlock must be a number`);

@@ -1,5 +1,10 @@
 import type { Hex } from "viem";
-import { buildSimulatedQuote, DEV_PCK_PUBLIC_KEY, reportDataForBinding, type TdReportFields } from "./attestation/index.ts";
+import {
+  buildSimulatedQuote,
+  DEV_PCK_PUBLIC_KEY,
+  reportDataForBinding,
+  type TdReportFields,
+} from "./attestation/index.ts";
 import { encodeIntelEvidence } from "./attestation/onchain.ts";
 
 export { SIMULATED_MEASUREMENT } from "./attestation/devChain.ts";

@@ -1,4 +1,7 @@
 import type { ArgumentType, IgnitionModuleBuilder } from "@nomicfoundation/ignition-core";
+import { INTEL_SGX_QE_MRSIGNER, INTEL_TD_QE_MRSIGNER } from "../../sdk/attestation/intelQuote.ts";
+import { TcbStatus } from "../../sdk/attestation/tcbStatus.ts";
+import { TeeType } from "../../sdk/types.ts";
 
 /** Default parameters of the core deployment; every one can be overridden by an Ignition parameter. */
 export const CORE_DEFAULTS = {
@@ -10,6 +13,8 @@ export const CORE_DEFAULTS = {
   collateralRatioBps: 5_000,
   /** Smallest ETH price ceiling a job may post: 0.0001 ETH. */
   minPriceEth: 10n ** 14n,
+  /** TCB statuses the SEV-SNP statement verifier accepts: UpToDate and SWHardeningNeeded. */
+  acceptedTcbStatusMask: (1 << TcbStatus.UpToDate) | (1 << TcbStatus.SWHardeningNeeded),
 } as const;
 
 /**
@@ -44,5 +49,26 @@ export function deployCore(m: IgnitionModuleBuilder, stakeToken: ArgumentType) {
   ]);
   m.call(providerRegistry, "setMarket", [jobMarket]);
   m.call(jobMarket, "setMinPrice", ["0x0000000000000000000000000000000000000000", minPriceEth]);
-  return { providerRegistry, enclaveRegistry, jobMarket };
+
+  // Attestation (docs/ATTESTATION.md): TDX and SGX quotes checked on-chain with the P-256
+  // precompile against PCK keys governance registers; SEV-SNP as statements of registered verifiers.
+  const intelQuoteVerifier = m.contract(
+    "IntelQuoteVerifier",
+    [
+      deployer,
+      false,
+      m.getParameter("tdxQeMrSigner", INTEL_TD_QE_MRSIGNER),
+      m.getParameter("sgxQeMrSigner", INTEL_SGX_QE_MRSIGNER),
+    ],
+    { id: "IntelQuoteVerifier" },
+  );
+  const statementVerifier = m.contract("AttestationStatementVerifier", [
+    deployer,
+    1 << TeeType.SevSnp,
+    m.getParameter("acceptedTcbStatusMask", CORE_DEFAULTS.acceptedTcbStatusMask),
+  ]);
+  m.call(enclaveRegistry, "setVerifier", [TeeType.Tdx, intelQuoteVerifier], { id: "setVerifierTdx" });
+  m.call(enclaveRegistry, "setVerifier", [TeeType.Sgx, intelQuoteVerifier], { id: "setVerifierSgx" });
+  m.call(enclaveRegistry, "setVerifier", [TeeType.SevSnp, statementVerifier], { id: "setVerifierSevSnp" });
+  return { providerRegistry, enclaveRegistry, jobMarket, intelQuoteVerifier, statementVerifier };
 }

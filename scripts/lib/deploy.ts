@@ -35,6 +35,8 @@ export async function deployLocalDevnet(
     providerRegistry: deployed.providerRegistry.address,
     enclaveRegistry: deployed.enclaveRegistry.address,
     stakeToken: deployed.stakeToken.address,
+    intelQuoteVerifier: deployed.intelQuoteVerifier.address,
+    statementVerifier: deployed.statementVerifier.address,
     simulatedVerifier: deployed.simulatedVerifier.address,
     deployBlock: Number(await publicClient.getBlockNumber()),
   };

@@ -22,6 +22,7 @@ import {
   type JobTerms,
   jobMarketAbi,
   refundCommitment,
+  type TdReportFields,
   TeeType,
   teeTypeSet,
   ZERO_HASH,
@@ -141,18 +142,17 @@ export type SimulatedAttestationParameters = {
   deployment: Deployment;
   jobId: bigint;
   enclave: SimulatedEnclave;
-  /** Evidence expiry (seconds since the epoch). */
-  expiresAt: bigint;
-  measurement?: Hex | undefined;
-  signingKey?: Hex | undefined;
+  /** TD report fields to override (another measurement, a debug TD) to build deliberately wrong evidence. */
+  report?: Omit<TdReportFields, "reportData"> | undefined;
   /** Overrides the job binding (to build deliberately wrong evidence). */
   reportData?: Hex | undefined;
 };
 
-/** Builds the arguments of `submitAttestation` (minus job id and terms) with Simulated evidence. */
-export async function simulatedAttestationArgs(p: SimulatedAttestationParameters) {
-  if (p.deployment.simulatedVerifier === undefined)
-    throw new Error("this deployment has no simulated verifier");
+/**
+ * Builds the arguments of `submitAttestation` (minus job id and terms) with Simulated evidence: a
+ * development TDX quote whose report data is the job binding (docs/ATTESTATION.md).
+ */
+export function simulatedAttestationArgs(p: SimulatedAttestationParameters) {
   const reportData =
     p.reportData ??
     attestationBinding({
@@ -162,13 +162,6 @@ export async function simulatedAttestationArgs(p: SimulatedAttestationParameters
       enclaveEncryptionKey: p.enclave.encryptionKey,
       enclaveSigner: p.enclave.signer.address,
     });
-  const evidence = await createSimulatedEvidence({
-    chainId: p.chainId,
-    verifier: p.deployment.simulatedVerifier,
-    reportData,
-    expiresAt: p.expiresAt,
-    measurement: p.measurement,
-    signingKey: p.signingKey,
-  });
+  const evidence = createSimulatedEvidence({ reportData, report: p.report });
   return [TeeType.Simulated, p.enclave.encryptionKey, p.enclave.signer.address, evidence] as const;
 }

@@ -246,3 +246,8 @@ export function qeVendorIdHex(header: QuoteHeader): string {
 export function toOnChainQuote(quote: IntelQuote, bytes: Uint8Array): Uint8Array {
   return concatBytes(bytes.subarray(0, quote.qeAuthDataEnd));
 }
+
+/** MRSIGNER of Intel's TD quoting enclave (QE identity "TD_QE", Intel PCS). */
+export const INTEL_TD_QE_MRSIGNER = "0xdc9e2a7c6f948f17474e34a7fc43ed030f7c1563f1babddf6340c82e0e54a8c5";
+/** MRSIGNER of Intel's SGX quoting enclave (QE identity "QE", Intel PCS). */
+export const INTEL_SGX_QE_MRSIGNER = "0x8c4f5775d796503e96137f77c68a829a0056ac8ded70140b081b094490c57bff";

@@ -14,7 +14,14 @@ import {
   type SimulatedEnclave,
   simulatedAttestationArgs,
 } from "../../scripts/lib/market.ts";
-import { type JobTerms, signCancelJob, signExtendDelivery, TeeType, teeTypeSet } from "../../sdk/index.ts";
+import {
+  type JobTerms,
+  signCancelJob,
+  signExtendDelivery,
+  type TdReportFields,
+  TeeType,
+  teeTypeSet,
+} from "../../sdk/index.ts";
 
 export const connection = await network.create();
 export const { viem, networkHelpers } = connection;
@@ -37,8 +44,16 @@ async function deployMarket() {
   const enclaveRegistry = await viem.getContractAt("EnclaveRegistry", deployment.enclaveRegistry);
   const stakeToken = await viem.getContractAt("DevStakeToken", deployment.stakeToken);
   const simulatedVerifier = await viem.getContractAt(
-    "SimulatedAttestationVerifier",
+    "IntelQuoteVerifier",
     deployment.simulatedVerifier ?? "0x",
+  );
+  const intelQuoteVerifier = await viem.getContractAt(
+    "IntelQuoteVerifier",
+    deployment.intelQuoteVerifier ?? "0x",
+  );
+  const statementVerifier = await viem.getContractAt(
+    "AttestationStatementVerifier",
+    deployment.statementVerifier ?? "0x",
   );
   const trainingVerifier = await viem.deployContract("TestTrainingVerifier");
   await jobMarket.write.setTrainingVerifier([trainingVerifier.address]);
@@ -78,6 +93,8 @@ async function deployMarket() {
     enclaveRegistry,
     stakeToken,
     simulatedVerifier,
+    intelQuoteVerifier,
+    statementVerifier,
     trainingVerifier,
   };
 }
@@ -126,8 +143,8 @@ export async function attestationArgs(
   job: PostedJob,
   options: {
     enclave?: SimulatedEnclave;
-    measurement?: Hex;
-    signingKey?: Hex;
+    /** TD report overrides (e.g. another MRTD for another measurement). */
+    report?: Omit<TdReportFields, "reportData">;
     reportData?: Hex;
     jobId?: bigint;
   } = {},
@@ -137,9 +154,7 @@ export async function attestationArgs(
     deployment: m.deployment,
     jobId: options.jobId ?? job.jobId,
     enclave: options.enclave ?? newSimulatedEnclave(),
-    expiresAt: job.terms.attestDeadline + 3600n,
-    measurement: options.measurement,
-    signingKey: options.signingKey,
+    report: options.report,
     reportData: options.reportData,
   });
 }

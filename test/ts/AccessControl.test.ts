@@ -2,8 +2,18 @@
 // functions are market-only, and ownership moves in two steps (Ownable2Step).
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { type Abi, type Address, getAddress, type Hash, keccak256, toBytes, zeroAddress } from "viem";
-import { ETH, TeeType } from "../../sdk/index.ts";
+import {
+  type Abi,
+  type Address,
+  getAddress,
+  type Hash,
+  hexToBigInt,
+  keccak256,
+  toBytes,
+  toHex,
+  zeroAddress,
+} from "viem";
+import { DEV_PCK_PUBLIC_KEY, ETH, TeeType } from "../../sdk/index.ts";
 import { loadMarket, type Market, viem } from "../support/fixture.ts";
 
 type Wallet = Market["stranger"];
@@ -27,6 +37,8 @@ type Restricted = { fn: string; send: (w: Wallet) => Promise<Hash> };
 function ownerOnly(m: Market): { name: string; abi: Abi; address: Address; calls: Restricted[] }[] {
   const measurement = keccak256(toBytes("m"));
   const far = 4_000_000_000n;
+  const pckX = hexToBigInt(toHex(DEV_PCK_PUBLIC_KEY.subarray(0, 32)));
+  const pckY = hexToBigInt(toHex(DEV_PCK_PUBLIC_KEY.subarray(32)));
   return [
     {
       name: "JobMarket",
@@ -115,6 +127,59 @@ function ownerOnly(m: Market): { name: string; abi: Abi; address: Address; calls
         },
       ],
     },
+    {
+      name: "IntelQuoteVerifier",
+      abi: m.intelQuoteVerifier.abi,
+      address: m.intelQuoteVerifier.address,
+      calls: [
+        {
+          fn: "registerPckKey",
+          send: (w) => m.intelQuoteVerifier.write.registerPckKey([pckX, pckY, far], { account: w.account }),
+        },
+        {
+          fn: "revokePckKey",
+          send: (w) => m.intelQuoteVerifier.write.revokePckKey([pckX, pckY], { account: w.account }),
+        },
+        {
+          fn: "transferOwnership",
+          send: (w) =>
+            m.intelQuoteVerifier.write.transferOwnership([w.account.address], { account: w.account }),
+        },
+        {
+          fn: "renounceOwnership",
+          send: (w) => m.intelQuoteVerifier.write.renounceOwnership({ account: w.account }),
+        },
+      ],
+    },
+    {
+      name: "AttestationStatementVerifier",
+      abi: m.statementVerifier.abi,
+      address: m.statementVerifier.address,
+      calls: [
+        {
+          fn: "registerSigner",
+          send: (w) =>
+            m.statementVerifier.write.registerSigner([w.account.address, far], { account: w.account }),
+        },
+        {
+          fn: "revokeSigner",
+          send: (w) => m.statementVerifier.write.revokeSigner([w.account.address], { account: w.account }),
+        },
+        {
+          fn: "setAcceptedTcbStatusMask",
+          send: (w) => m.statementVerifier.write.setAcceptedTcbStatusMask([1], { account: w.account }),
+        },
+        {
+          fn: "transferOwnership",
+          send: (w) =>
+            m.statementVerifier.write.transferOwnership([w.account.address], { account: w.account }),
+        },
+        {
+          fn: "renounceOwnership",
+          send: (w) => m.statementVerifier.write.renounceOwnership({ account: w.account }),
+        },
+      ],
+    },
   ];
 }
 
@@ -158,6 +223,8 @@ const PERMISSIONLESS: Record<string, string[]> = {
     "withdrawTreasury",
   ],
   EnclaveRegistry: [],
+  IntelQuoteVerifier: [],
+  AttestationStatementVerifier: [],
 };
 
 describe("access control", () => {
@@ -178,11 +245,17 @@ describe("access control", () => {
       for (const fn of OWNABLE.filter((f) => f !== "acceptOwnership"))
         assert.ok(restricted.includes(fn), `${c.name}.${fn} is tested as owner-only`);
     }
-    // The verifier has no state-changing function at all.
-    assert.deepEqual(mutating(m.simulatedVerifier.abi), []);
+    // The development verifier is the same contract as the production one.
+    assert.deepEqual(m.simulatedVerifier.abi, m.intelQuoteVerifier.abi);
   });
 
-  for (const name of ["JobMarket", "ProviderRegistry", "EnclaveRegistry"]) {
+  for (const name of [
+    "JobMarket",
+    "ProviderRegistry",
+    "EnclaveRegistry",
+    "IntelQuoteVerifier",
+    "AttestationStatementVerifier",
+  ]) {
     it(`rejects every owner-only function of ${name} from non-owners with OwnableUnauthorizedAccount`, async () => {
       const m = await loadMarket();
       const c = ownerOnly(m).find((x) => x.name === name);
@@ -202,6 +275,8 @@ describe("access control", () => {
         JobMarket: m.jobMarket,
         ProviderRegistry: m.providerRegistry,
         EnclaveRegistry: m.enclaveRegistry,
+        IntelQuoteVerifier: m.intelQuoteVerifier,
+        AttestationStatementVerifier: m.statementVerifier,
       }[name];
       assert.ok(contract);
       assert.equal(await contract.read.owner(), getAddress(m.deployer.account.address));
@@ -298,6 +373,34 @@ describe("Ownable2Step", () => {
         accept: (w) => m.enclaveRegistry.write.acceptOwnership({ account: w.account }),
         adminCall: (w) => m.enclaveRegistry.write.setSimulatedEnabled([true], { account: w.account }),
       },
+      {
+        name: "IntelQuoteVerifier",
+        abi: m.intelQuoteVerifier.abi,
+        address: m.intelQuoteVerifier.address,
+        owner: () => m.intelQuoteVerifier.read.owner(),
+        pendingOwner: () => m.intelQuoteVerifier.read.pendingOwner(),
+        transfer: (w, to) => m.intelQuoteVerifier.write.transferOwnership([to], { account: w.account }),
+        accept: (w) => m.intelQuoteVerifier.write.acceptOwnership({ account: w.account }),
+        adminCall: (w) =>
+          m.intelQuoteVerifier.write.registerPckKey(
+            [
+              hexToBigInt(toHex(DEV_PCK_PUBLIC_KEY.subarray(0, 32))),
+              hexToBigInt(toHex(DEV_PCK_PUBLIC_KEY.subarray(32))),
+              4_000_000_000n,
+            ],
+            { account: w.account },
+          ),
+      },
+      {
+        name: "AttestationStatementVerifier",
+        abi: m.statementVerifier.abi,
+        address: m.statementVerifier.address,
+        owner: () => m.statementVerifier.read.owner(),
+        pendingOwner: () => m.statementVerifier.read.pendingOwner(),
+        transfer: (w, to) => m.statementVerifier.write.transferOwnership([to], { account: w.account }),
+        accept: (w) => m.statementVerifier.write.acceptOwnership({ account: w.account }),
+        adminCall: (w) => m.statementVerifier.write.setAcceptedTcbStatusMask([3], { account: w.account }),
+      },
     ];
   }
 
@@ -310,7 +413,13 @@ describe("Ownable2Step", () => {
     );
   }
 
-  for (const name of ["JobMarket", "ProviderRegistry", "EnclaveRegistry"]) {
+  for (const name of [
+    "JobMarket",
+    "ProviderRegistry",
+    "EnclaveRegistry",
+    "IntelQuoteVerifier",
+    "AttestationStatementVerifier",
+  ]) {
     it(`${name}: the pending owner must accept; then the old owner loses its rights`, async () => {
       const m = await loadMarket();
       const c = owned(m).find((x) => x.name === name);

@@ -8,17 +8,22 @@ import { describe, it } from "node:test";
 import { FutureType, type IgnitionModule } from "@nomicfoundation/ignition-core";
 import { network } from "hardhat";
 import type { NetworkConnection } from "hardhat/types/network";
-import { getAddress, keccak256, toBytes, zeroAddress } from "viem";
+import { getAddress, hexToBigInt, keccak256, toBytes, toHex, zeroAddress } from "viem";
 import BlindTraining from "../../ignition/modules/BlindTraining.ts";
 import { CORE_DEFAULTS } from "../../ignition/modules/core.ts";
 import LocalDevnet from "../../ignition/modules/LocalDevnet.ts";
 import { deployLocalDevnet } from "../../scripts/lib/deploy.ts";
-import { DEV_ATTESTATION_SIGNER, ETH, SIMULATED_MEASUREMENT, TeeType } from "../../sdk/index.ts";
+import {
+  createSimulatedEvidence,
+  DEV_PCK_PUBLIC_KEY,
+  ETH,
+  SIMULATED_MEASUREMENT,
+  TeeType,
+} from "../../sdk/index.ts";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 const MODULES_DIR = join(ROOT, "ignition", "modules");
 const TEST_CONTRACTS_DIR = join(ROOT, "contracts", "test");
-const ALL_TEE_TYPES = [TeeType.SevSnp, TeeType.Tdx, TeeType.Sgx, TeeType.Simulated] as const;
 
 /** Runs `body` on a fresh in-process chain (optionally with another chain id), then closes it. */
 async function onFreshChain<T>(
@@ -88,9 +93,11 @@ describe("Ignition: LocalDevnet", () => {
         d.providerRegistry,
         d.enclaveRegistry,
         d.stakeToken,
+        d.intelQuoteVerifier,
+        d.statementVerifier,
         d.simulatedVerifier,
       ];
-      assert.equal(new Set(addresses.map((a) => a?.toLowerCase())).size, 5, "five distinct contracts");
+      assert.equal(new Set(addresses.map((a) => a?.toLowerCase())).size, 7, "seven distinct contracts");
       for (const a of addresses) {
         assert.ok(a);
         assert.notEqual(await publicClient.getCode({ address: a }), undefined, `code at ${a}`);
@@ -118,20 +125,25 @@ describe("Ignition: LocalDevnet", () => {
         "no training verifier is configured",
       );
 
-      // The Simulated TEE path.
-      assert.ok(d.simulatedVerifier);
-      const verifier = await c.viem.getContractAt("SimulatedAttestationVerifier", d.simulatedVerifier);
-      assert.equal(await verifier.read.devSigner(), DEV_ATTESTATION_SIGNER);
+      // The Simulated TEE path: a development-mode IntelQuoteVerifier trusting the development PCK key.
+      assert.ok(d.simulatedVerifier && d.intelQuoteVerifier && d.statementVerifier);
+      const verifier = await c.viem.getContractAt("IntelQuoteVerifier", d.simulatedVerifier);
+      assert.equal(await verifier.read.development(), true);
+      const pck = await verifier.read.pckKeyOf([
+        hexToBigInt(toHex(DEV_PCK_PUBLIC_KEY.subarray(0, 32))),
+        hexToBigInt(toHex(DEV_PCK_PUBLIC_KEY.subarray(32))),
+      ]);
+      assert.deepEqual(pck, { expiresAt: 4_102_444_800n, revoked: false });
       assert.equal(
         await enclaveRegistry.read.verifierOf([TeeType.Simulated]),
         getAddress(d.simulatedVerifier),
       );
-      for (const t of [TeeType.SevSnp, TeeType.Tdx, TeeType.Sgx])
-        assert.equal(
-          await enclaveRegistry.read.verifierOf([t]),
-          zeroAddress,
-          `no verifier for TEE type ${t}`,
-        );
+      // The production verifiers are wired as on a real chain.
+      assert.equal(await enclaveRegistry.read.verifierOf([TeeType.Tdx]), getAddress(d.intelQuoteVerifier));
+      assert.equal(await enclaveRegistry.read.verifierOf([TeeType.Sgx]), getAddress(d.intelQuoteVerifier));
+      assert.equal(await enclaveRegistry.read.verifierOf([TeeType.SevSnp]), getAddress(d.statementVerifier));
+      const production = await c.viem.getContractAt("IntelQuoteVerifier", d.intelQuoteVerifier);
+      assert.equal(await production.read.development(), false);
       assert.deepEqual(await enclaveRegistry.read.measurementOf([TeeType.Simulated, SIMULATED_MEASUREMENT]), {
         expiresAt: 4_102_444_800n,
         revoked: false,
@@ -203,7 +215,13 @@ describe("Ignition: BlindTraining (production)", () => {
         assert.ok(deployer);
         const owner = getAddress(deployer.account.address);
         const deployed = await c.ignition.deploy(BlindTraining, { displayUi: false });
-        assert.deepEqual(Object.keys(deployed).sort(), ["enclaveRegistry", "jobMarket", "providerRegistry"]);
+        assert.deepEqual(Object.keys(deployed).sort(), [
+          "enclaveRegistry",
+          "intelQuoteVerifier",
+          "jobMarket",
+          "providerRegistry",
+          "statementVerifier",
+        ]);
         const { jobMarket, providerRegistry, enclaveRegistry } = await coreContracts(c, {
           jobMarket: deployed.jobMarket.address,
           providerRegistry: deployed.providerRegistry.address,
@@ -217,9 +235,29 @@ describe("Ignition: BlindTraining (production)", () => {
         assert.equal(await jobMarket.read.enclaveRegistry(), getAddress(enclaveRegistry.address));
         assert.equal(await jobMarket.read.minPrice([ETH]), CORE_DEFAULTS.minPriceEth);
 
-        // No development path: Simulated disabled, no verifier for any TEE type, nothing allow-listed.
+        // No development path: Simulated disabled and without a verifier, nothing allow-listed; the
+        // production verifiers are wired (TDX and SGX quotes, SEV-SNP statements) and trust no key yet.
         assert.equal(await enclaveRegistry.read.simulatedEnabled(), false);
-        for (const t of ALL_TEE_TYPES) assert.equal(await enclaveRegistry.read.verifierOf([t]), zeroAddress);
+        assert.equal(await enclaveRegistry.read.verifierOf([TeeType.Simulated]), zeroAddress);
+        const intel = await c.viem.getContractAt("IntelQuoteVerifier", deployed.intelQuoteVerifier.address);
+        assert.equal(await intel.read.development(), false);
+        assert.equal(await intel.read.owner(), owner);
+        for (const t of [TeeType.Tdx, TeeType.Sgx])
+          assert.equal(await enclaveRegistry.read.verifierOf([t]), getAddress(intel.address));
+        assert.equal(
+          await enclaveRegistry.read.verifierOf([TeeType.SevSnp]),
+          getAddress(deployed.statementVerifier.address),
+        );
+        // Development evidence presented as TDX: the production verifier does not know the development PCK key.
+        await c.viem.assertions.revertWithCustomError(
+          enclaveRegistry.read.verifyEvidence([
+            TeeType.Tdx,
+            createSimulatedEvidence({ reportData: keccak256(toBytes("binding")) }),
+            keccak256(toBytes("binding")),
+          ]),
+          intel,
+          "IntelQuotePckKeyUnknown",
+        );
         assert.deepEqual(
           await enclaveRegistry.read.measurementOf([TeeType.Simulated, SIMULATED_MEASUREMENT]),
           {
@@ -275,21 +313,33 @@ describe("Ignition modules deploy no test double", () => {
 
   it("the modules deploy exactly the expected contracts and make exactly the expected calls", () => {
     const production = plan(BlindTraining);
-    assert.deepEqual(production.contracts, ["EnclaveRegistry", "JobMarket", "ProviderRegistry"]);
-    assert.deepEqual(production.calls, ["JobMarket.setMinPrice", "ProviderRegistry.setMarket"]);
+    assert.deepEqual(production.contracts, [
+      "AttestationStatementVerifier",
+      "EnclaveRegistry",
+      "IntelQuoteVerifier",
+      "JobMarket",
+      "ProviderRegistry",
+    ]);
+    assert.deepEqual(production.calls, [
+      "EnclaveRegistry.setVerifier",
+      "JobMarket.setMinPrice",
+      "ProviderRegistry.setMarket",
+    ]);
 
     const local = plan(LocalDevnet);
     assert.deepEqual(local.contracts, [
+      "AttestationStatementVerifier",
       "DevStakeToken",
       "EnclaveRegistry",
+      "IntelQuoteVerifier",
       "JobMarket",
       "ProviderRegistry",
-      "SimulatedAttestationVerifier",
     ]);
     assert.deepEqual(local.calls, [
       "EnclaveRegistry.allowMeasurement",
       "EnclaveRegistry.setSimulatedEnabled",
       "EnclaveRegistry.setVerifier",
+      "IntelQuoteVerifier.registerPckKey",
       "JobMarket.setMinPrice",
       "ProviderRegistry.setMarket",
     ]);

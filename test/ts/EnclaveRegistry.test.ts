@@ -1,17 +1,21 @@
-// EnclaveRegistry and SimulatedAttestationVerifier tests, on the real LocalDevnet deployment (and on
-// chains with other chain ids where the Simulated TEE must not be enabled).
+// EnclaveRegistry tests, on the real LocalDevnet deployment (and on chains with other chain ids where
+// the Simulated TEE must not be enabled). The development IntelQuoteVerifier of the Simulated TEE is
+// exercised here as deployed; the verifier's own checks are in test/ts/attestation/.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { network } from "hardhat";
-import { getAddress, type Hex, hashDomain, keccak256, toBytes, zeroAddress } from "viem";
-import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import { getAddress, type Hex, hexToBigInt, keccak256, toBytes, toHex, zeroAddress } from "viem";
 import {
   createSimulatedEvidence,
-  DEV_ATTESTATION_SIGNER,
+  DEV_PCK_PUBLIC_KEY,
+  DEV_QE_MRSIGNER,
   SIMULATED_MEASUREMENT,
+  SIMULATED_TD,
+  type TdReportFields,
   TeeType,
+  tdxMeasurement,
 } from "../../sdk/index.ts";
-import { loadMarket, type Market, networkHelpers, viem } from "../support/fixture.ts";
+import { loadMarket, networkHelpers, viem } from "../support/fixture.ts";
 
 const MEASUREMENT = keccak256(toBytes("a TDX measurement"));
 const REPORT_DATA = keccak256(toBytes("job binding"));
@@ -21,19 +25,9 @@ async function latest(): Promise<bigint> {
   return BigInt(await networkHelpers.time.latest());
 }
 
-/** Simulated evidence for the fixture's verifier, valid for an hour unless overridden. */
-async function evidence(
-  m: Market,
-  o: { measurement?: Hex; reportData?: Hex; expiresAt?: bigint; signingKey?: Hex; chainId?: number } = {},
-): Promise<Hex> {
-  return createSimulatedEvidence({
-    chainId: o.chainId ?? m.chainId,
-    verifier: m.simulatedVerifier.address,
-    reportData: o.reportData ?? REPORT_DATA,
-    measurement: o.measurement,
-    expiresAt: o.expiresAt ?? (await latest()) + 3600n,
-    signingKey: o.signingKey,
-  });
+/** Simulated evidence (a development TDX quote) binding REPORT_DATA unless overridden. */
+function evidence(o: { reportData?: Hex; report?: Omit<TdReportFields, "reportData"> } = {}): Hex {
+  return createSimulatedEvidence({ reportData: o.reportData ?? REPORT_DATA, report: o.report });
 }
 
 describe("EnclaveRegistry", () => {
@@ -160,7 +154,7 @@ describe("EnclaveRegistry", () => {
         [0],
       );
       await viem.assertions.revertWithCustomErrorWithArgs(
-        m.enclaveRegistry.read.verifyEvidence([TeeType.None, await evidence(m), REPORT_DATA]),
+        m.enclaveRegistry.read.verifyEvidence([TeeType.None, evidence(), REPORT_DATA]),
         m.enclaveRegistry,
         "EnclaveRegistryUnknownTeeType",
         [0],
@@ -169,16 +163,17 @@ describe("EnclaveRegistry", () => {
       const five = 5 as TeeType;
       await viem.assertions.revert(m.enclaveRegistry.write.allowMeasurement([five, MEASUREMENT, expiresAt]));
       await viem.assertions.revert(m.enclaveRegistry.write.setVerifier([five, m.simulatedVerifier.address]));
-      await viem.assertions.revert(
-        m.enclaveRegistry.read.verifyEvidence([five, await evidence(m), REPORT_DATA]),
-      );
+      await viem.assertions.revert(m.enclaveRegistry.read.verifyEvidence([five, evidence(), REPORT_DATA]));
     });
   });
 
   describe("verifiers", () => {
     it("sets and removes the verifier of a TEE type", async () => {
       const m = await loadMarket();
-      for (const t of REAL_TYPES) assert.equal(await m.enclaveRegistry.read.verifierOf([t]), zeroAddress);
+      assert.equal(
+        await m.enclaveRegistry.read.verifierOf([TeeType.Tdx]),
+        getAddress(m.intelQuoteVerifier.address),
+      );
       await viem.assertions.emitWithArgs(
         m.enclaveRegistry.write.setVerifier([TeeType.Tdx, m.simulatedVerifier.address]),
         m.enclaveRegistry,
@@ -195,8 +190,9 @@ describe("EnclaveRegistry", () => {
 
     it("reverts with NoVerifier for a TEE type without a verifier", async () => {
       const m = await loadMarket();
-      const ev = await evidence(m);
+      const ev = evidence();
       for (const t of REAL_TYPES) {
+        await m.enclaveRegistry.write.setVerifier([t, zeroAddress]);
         await viem.assertions.revertWithCustomErrorWithArgs(
           m.enclaveRegistry.read.verifyEvidence([t, ev, REPORT_DATA]),
           m.enclaveRegistry,
@@ -216,18 +212,19 @@ describe("EnclaveRegistry", () => {
     it("returns the measurement of valid, allow-listed evidence", async () => {
       const m = await loadMarket();
       assert.equal(
-        await m.enclaveRegistry.read.verifyEvidence([TeeType.Simulated, await evidence(m), REPORT_DATA]),
+        await m.enclaveRegistry.read.verifyEvidence([TeeType.Simulated, evidence(), REPORT_DATA]),
         SIMULATED_MEASUREMENT,
       );
     });
 
     it("rejects valid evidence whose measurement is not, or no longer, allow-listed", async () => {
       const m = await loadMarket();
-      const other = keccak256(toBytes("unknown enclave"));
+      const OTHER_MRTD = new Uint8Array(48).fill(0xee);
+      const other = tdxMeasurement({ mrTd: OTHER_MRTD, rtmrs: SIMULATED_TD.rtmrs });
       await viem.assertions.revertWithCustomErrorWithArgs(
         m.enclaveRegistry.read.verifyEvidence([
           TeeType.Simulated,
-          await evidence(m, { measurement: other }),
+          evidence({ report: { mrTd: OTHER_MRTD } }),
           REPORT_DATA,
         ]),
         m.enclaveRegistry,
@@ -236,7 +233,7 @@ describe("EnclaveRegistry", () => {
       );
       await m.enclaveRegistry.write.revokeMeasurement([TeeType.Simulated, SIMULATED_MEASUREMENT]);
       await viem.assertions.revertWithCustomErrorWithArgs(
-        m.enclaveRegistry.read.verifyEvidence([TeeType.Simulated, await evidence(m), REPORT_DATA]),
+        m.enclaveRegistry.read.verifyEvidence([TeeType.Simulated, evidence(), REPORT_DATA]),
         m.enclaveRegistry,
         "EnclaveRegistryMeasurementRevoked",
         [TeeType.Simulated, SIMULATED_MEASUREMENT],
@@ -245,21 +242,68 @@ describe("EnclaveRegistry", () => {
 
     it("bubbles the verifier's own error up, e.g. Simulated evidence routed as TDX", async () => {
       const m = await loadMarket();
-      // Misconfiguration: the simulated verifier registered for TDX still refuses TDX evidence.
+      // Misconfiguration: the development verifier registered for TDX still refuses TDX evidence.
       await m.enclaveRegistry.write.setVerifier([TeeType.Tdx, m.simulatedVerifier.address]);
       await viem.assertions.revertWithCustomErrorWithArgs(
-        m.enclaveRegistry.read.verifyEvidence([TeeType.Tdx, await evidence(m), REPORT_DATA]),
+        m.enclaveRegistry.read.verifyEvidence([TeeType.Tdx, evidence(), REPORT_DATA]),
         m.simulatedVerifier,
-        "SimulatedAttestationWrongTeeType",
-        [TeeType.Tdx],
+        "IntelQuoteWrongMode",
+        [TeeType.Tdx, true],
       );
+    });
+
+    it("routes development quotes presented as TDX to the production verifier, which does not trust the development PCK key", async () => {
+      const m = await loadMarket();
+      const ev = evidence();
+      await viem.assertions.revertWithCustomError(
+        m.enclaveRegistry.read.verifyEvidence([TeeType.Tdx, ev, REPORT_DATA]),
+        m.intelQuoteVerifier,
+        "IntelQuotePckKeyUnknown",
+      );
+    });
+
+    it("rejects a quote whose report data is another job's binding, and a debug TD", async () => {
+      const m = await loadMarket();
+      const other = keccak256(toBytes("another job"));
+      await viem.assertions.revertWithCustomError(
+        m.enclaveRegistry.read.verifyEvidence([
+          TeeType.Simulated,
+          evidence({ reportData: other }),
+          REPORT_DATA,
+        ]),
+        m.simulatedVerifier,
+        "IntelQuoteReportDataMismatch",
+      );
+      const debug = evidence({ report: { tdAttributes: Uint8Array.of(1, 0, 0, 0, 0, 0, 0, 0) } });
+      await viem.assertions.revertWithCustomError(
+        m.enclaveRegistry.read.verifyEvidence([TeeType.Simulated, debug, REPORT_DATA]),
+        m.simulatedVerifier,
+        "IntelQuoteDebugEnclave",
+      );
+    });
+
+    it("stops accepting development quotes once governance revokes the development PCK key", async () => {
+      const m = await loadMarket();
+      const x = hexToBigInt(toHex(DEV_PCK_PUBLIC_KEY.subarray(0, 32)));
+      const y = hexToBigInt(toHex(DEV_PCK_PUBLIC_KEY.subarray(32)));
+      assert.equal(
+        await m.enclaveRegistry.read.verifyEvidence([TeeType.Simulated, evidence(), REPORT_DATA]),
+        SIMULATED_MEASUREMENT,
+      );
+      await m.simulatedVerifier.write.revokePckKey([x, y]);
+      await viem.assertions.revertWithCustomError(
+        m.enclaveRegistry.read.verifyEvidence([TeeType.Simulated, evidence(), REPORT_DATA]),
+        m.simulatedVerifier,
+        "IntelQuotePckKeyRevoked",
+      );
+      assert.equal(await m.simulatedVerifier.read.tdxQeMrSigner(), toHex(DEV_QE_MRSIGNER));
     });
   });
 
   describe("Simulated TEE switch", () => {
     it("rejects Simulated evidence unless Simulated is enabled", async () => {
       const m = await loadMarket();
-      const ev = await evidence(m);
+      const ev = evidence();
       await viem.assertions.emitWithArgs(
         m.enclaveRegistry.write.setSimulatedEnabled([false]),
         m.enclaveRegistry,
@@ -324,19 +368,23 @@ describe("EnclaveRegistry", () => {
             assert.equal(await registry.read.simulatedEnabled(), false);
             // Disabling stays possible everywhere.
             await registry.write.setSimulatedEnabled([false]);
-            // Even with the simulated verifier and measurement configured, Simulated evidence is refused.
-            const verifier = await other.viem.deployContract("SimulatedAttestationVerifier", [
-              DEV_ATTESTATION_SIGNER,
+            // Even with the development verifier, its PCK key and the measurement configured,
+            // Simulated evidence is refused.
+            const verifier = await other.viem.deployContract("IntelQuoteVerifier", [
+              owner.account.address,
+              true,
+              toHex(DEV_QE_MRSIGNER),
+              toHex(new Uint8Array(32)),
+            ]);
+            const now = BigInt((await publicClient.getBlock()).timestamp);
+            await verifier.write.registerPckKey([
+              hexToBigInt(toHex(DEV_PCK_PUBLIC_KEY.subarray(0, 32))),
+              hexToBigInt(toHex(DEV_PCK_PUBLIC_KEY.subarray(32))),
+              now + 3600n,
             ]);
             await registry.write.setVerifier([TeeType.Simulated, verifier.address]);
-            const now = BigInt((await publicClient.getBlock()).timestamp);
             await registry.write.allowMeasurement([TeeType.Simulated, SIMULATED_MEASUREMENT, now + 3600n]);
-            const ev = await createSimulatedEvidence({
-              chainId,
-              verifier: verifier.address,
-              reportData: REPORT_DATA,
-              expiresAt: now + 3600n,
-            });
+            const ev = evidence();
             await other.viem.assertions.revertWithCustomError(
               registry.read.verifyEvidence([TeeType.Simulated, ev, REPORT_DATA]),
               registry,
@@ -348,139 +396,5 @@ describe("EnclaveRegistry", () => {
         }
       }
     });
-  });
-});
-
-describe("SimulatedAttestationVerifier", () => {
-  it("refuses a zero development signer at deployment", async () => {
-    await assert.rejects(viem.deployContract("SimulatedAttestationVerifier", [zeroAddress]), (e: Error) =>
-      e.message.includes("SimulatedAttestationZeroSigner"),
-    );
-  });
-
-  it("exposes its signer and the EIP-712 domain the SDK signs for", async () => {
-    const m = await loadMarket();
-    assert.equal(await m.simulatedVerifier.read.devSigner(), DEV_ATTESTATION_SIGNER);
-    assert.equal(
-      await m.simulatedVerifier.read.domainSeparator(),
-      hashDomain({
-        domain: {
-          name: "BlindTraining SimulatedTEE",
-          version: "1",
-          chainId: BigInt(m.chainId),
-          verifyingContract: m.simulatedVerifier.address,
-        },
-        types: {
-          EIP712Domain: [
-            { name: "name", type: "string" },
-            { name: "version", type: "string" },
-            { name: "chainId", type: "uint256" },
-            { name: "verifyingContract", type: "address" },
-          ],
-        },
-      }),
-    );
-  });
-
-  it("accepts only the Simulated TEE type", async () => {
-    const m = await loadMarket();
-    const ev = await evidence(m);
-    assert.equal(
-      await m.simulatedVerifier.read.verifyEvidence([TeeType.Simulated, ev, REPORT_DATA]),
-      SIMULATED_MEASUREMENT,
-    );
-    for (const t of [TeeType.None, ...REAL_TYPES]) {
-      await viem.assertions.revertWithCustomErrorWithArgs(
-        m.simulatedVerifier.read.verifyEvidence([t, ev, REPORT_DATA]),
-        m.simulatedVerifier,
-        "SimulatedAttestationWrongTeeType",
-        [t],
-      );
-    }
-  });
-
-  it("rejects evidence bound to other report data", async () => {
-    const m = await loadMarket();
-    const other = keccak256(toBytes("another job"));
-    const ev = await evidence(m, { reportData: other });
-    await viem.assertions.revertWithCustomErrorWithArgs(
-      m.simulatedVerifier.read.verifyEvidence([TeeType.Simulated, ev, REPORT_DATA]),
-      m.simulatedVerifier,
-      "SimulatedAttestationReportDataMismatch",
-      [other, REPORT_DATA],
-    );
-    // The same error through the registry.
-    await viem.assertions.revertWithCustomErrorWithArgs(
-      m.enclaveRegistry.read.verifyEvidence([TeeType.Simulated, ev, REPORT_DATA]),
-      m.simulatedVerifier,
-      "SimulatedAttestationReportDataMismatch",
-      [other, REPORT_DATA],
-    );
-  });
-
-  it("accepts a statement until its expiry and rejects it after", async () => {
-    const m = await loadMarket();
-    const expiresAt = (await latest()) + 100n;
-    const ev = await evidence(m, { expiresAt });
-    await networkHelpers.time.increaseTo(expiresAt);
-    assert.equal(
-      await m.simulatedVerifier.read.verifyEvidence([TeeType.Simulated, ev, REPORT_DATA]),
-      SIMULATED_MEASUREMENT,
-    );
-    await networkHelpers.time.increaseTo(expiresAt + 1n);
-    await viem.assertions.revertWithCustomErrorWithArgs(
-      m.simulatedVerifier.read.verifyEvidence([TeeType.Simulated, ev, REPORT_DATA]),
-      m.simulatedVerifier,
-      "SimulatedAttestationExpired",
-      [expiresAt, (v: unknown) => typeof v === "bigint" && v > expiresAt],
-    );
-  });
-
-  it("rejects statements not signed by the development key, or signed for another chain", async () => {
-    const m = await loadMarket();
-    const key = generatePrivateKey();
-    const impostor = privateKeyToAccount(key).address;
-    await viem.assertions.revertWithCustomErrorWithArgs(
-      m.simulatedVerifier.read.verifyEvidence([
-        TeeType.Simulated,
-        await evidence(m, { signingKey: key }),
-        REPORT_DATA,
-      ]),
-      m.simulatedVerifier,
-      "SimulatedAttestationBadSignature",
-      [impostor, DEV_ATTESTATION_SIGNER],
-    );
-    // Signed by the right key for another chain id: the domain differs, so the recovered signer does too.
-    await viem.assertions.revertWithCustomErrorWithArgs(
-      m.simulatedVerifier.read.verifyEvidence([
-        TeeType.Simulated,
-        await evidence(m, { chainId: 1 }),
-        REPORT_DATA,
-      ]),
-      m.simulatedVerifier,
-      "SimulatedAttestationBadSignature",
-      [(v: unknown) => v !== DEV_ATTESTATION_SIGNER, DEV_ATTESTATION_SIGNER],
-    );
-    // A second verifier with the same key does not accept the first one's statements either.
-    const twin = await viem.deployContract("SimulatedAttestationVerifier", [DEV_ATTESTATION_SIGNER]);
-    await viem.assertions.revertWithCustomError(
-      twin.read.verifyEvidence([TeeType.Simulated, await evidence(m), REPORT_DATA]),
-      twin,
-      "SimulatedAttestationBadSignature",
-    );
-  });
-
-  it("rejects a malformed signature", async () => {
-    const m = await loadMarket();
-    const good = await evidence(m);
-    // Replace the 65 signature bytes (the tail of the encoding, padded to 96 bytes) with zeros.
-    const sigStart = good.length - 96 * 2;
-    const zeroed = `${good.slice(0, sigStart)}${"00".repeat(96)}` as Hex;
-    await viem.assertions.revertWithCustomErrorWithArgs(
-      m.simulatedVerifier.read.verifyEvidence([TeeType.Simulated, zeroed, REPORT_DATA]),
-      m.simulatedVerifier,
-      "SimulatedAttestationBadSignature",
-      [zeroAddress, DEV_ATTESTATION_SIGNER],
-    );
   });
 });

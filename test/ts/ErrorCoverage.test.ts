@@ -6,17 +6,18 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, it } from "node:test";
 import {
+  attestationStatementVerifierAbi,
   devStakeTokenAbi,
   enclaveRegistryAbi,
   groth16TrainingVerifierAbi,
+  intelQuoteVerifierAbi,
   jobMarketAbi,
   providerRegistryAbi,
-  simulatedAttestationVerifierAbi,
 } from "../../sdk/index.ts";
 
 /** Errors we declare (OpenZeppelin's own are covered where we rely on them, listed explicitly). */
 const OURS =
-  /^(JobMarket|ProviderRegistry|EnclaveRegistry|SimulatedAttestation|DevStakeToken|Groth16Training)/;
+  /^(JobMarket|ProviderRegistry|EnclaveRegistry|IntelQuote|AttestationStatement|DevStakeToken|Groth16Training)/;
 const RELIED_ON = ["OwnableUnauthorizedAccount", "ReentrancyGuardReentrantCall"];
 
 function sources(dir: string, ext: string): string[] {
@@ -32,7 +33,8 @@ describe("custom error coverage", () => {
       providerRegistryAbi,
       enclaveRegistryAbi,
       groth16TrainingVerifierAbi,
-      simulatedAttestationVerifierAbi,
+      intelQuoteVerifierAbi,
+      attestationStatementVerifierAbi,
       devStakeTokenAbi,
     ];
     const declared = new Set(

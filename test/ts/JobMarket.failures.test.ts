@@ -5,36 +5,36 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
   type Address,
+  bytesToHex,
   decodeAbiParameters,
+  encodeAbiParameters,
   encodeErrorResult,
   encodeFunctionData,
   getAddress,
   type Hex,
+  hexToBigInt,
+  hexToBytes,
   keccak256,
   parseEther,
+  slice,
   toBytes,
-  toFunctionSelector,
+  toHex,
   zeroAddress,
 } from "viem";
-import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import {
-  buildJobTerms,
-  newBuyerSecrets,
-  newSimulatedEnclave,
-  randomBytes32,
-  simulatedAttestationArgs,
-} from "../../scripts/lib/market.ts";
+import { buildJobTerms, newBuyerSecrets, randomBytes32 } from "../../scripts/lib/market.ts";
 import {
   attestationBinding,
-  DEV_ATTESTATION_SIGNER,
+  DEV_PCK_PUBLIC_KEY,
   ETH,
   FailureReason,
   hashJobTerms,
   JobStatus,
   type JobTerms,
   SIMULATED_MEASUREMENT,
+  SIMULATED_TD,
   signExtendDelivery,
   TeeType,
+  tdxMeasurement,
   teeTypeSet,
   ZERO_HASH,
 } from "../../sdk/index.ts";
@@ -872,9 +872,17 @@ type EvidenceCase = {
   reason: (m: Market, job: PostedJob, args: AttestArgs, at: bigint) => Hex | Promise<Hex>;
 };
 
-const OTHER_MEASUREMENT = keccak256(toBytes("some other enclave build"));
-const SHORT_LIVED_MEASUREMENT = keccak256(toBytes("short-lived enclave build"));
-const WRONG_KEY = generatePrivateKey();
+// Other builds of the Simulated TD: another MRTD gives another measurement.
+const OTHER_MRTD = new Uint8Array(48).fill(0x0e);
+const SHORT_LIVED_MRTD = new Uint8Array(48).fill(0x05);
+const OTHER_MEASUREMENT = tdxMeasurement({ mrTd: OTHER_MRTD, rtmrs: SIMULATED_TD.rtmrs });
+const SHORT_LIVED_MEASUREMENT = tdxMeasurement({ mrTd: SHORT_LIVED_MRTD, rtmrs: SIMULATED_TD.rtmrs });
+const ZERO_WORD = `0x${"00".repeat(32)}` as const;
+/** The quote inside IntelQuoteVerifier evidence, and evidence rebuilt around a changed quote. */
+const quoteOf = (evidence: Hex) =>
+  decodeAbiParameters([{ type: "bytes" }, { type: "uint256" }, { type: "uint256" }], evidence);
+/** TDX body offset of the report data inside the quote (48-byte header + 520). */
+const REPORT_DATA_OFFSET = 48 + 520;
 
 const EVIDENCE_CASES: EvidenceCase[] = [
   {
@@ -883,9 +891,10 @@ const EVIDENCE_CASES: EvidenceCase[] = [
     reason: (m, job, args) =>
       encodeErrorResult({
         abi: m.simulatedVerifier.abi,
-        errorName: "SimulatedAttestationReportDataMismatch",
+        errorName: "IntelQuoteReportDataMismatch",
         args: [
           keccak256(toBytes("not the binding")),
+          ZERO_WORD,
           attestationBinding({
             chainId: BigInt(m.chainId),
             jobMarket: m.jobMarket.address,
@@ -910,8 +919,8 @@ const EVIDENCE_CASES: EvidenceCase[] = [
         });
       return encodeErrorResult({
         abi: m.simulatedVerifier.abi,
-        errorName: "SimulatedAttestationReportDataMismatch",
-        args: [binding(job.jobId + 1n), binding(job.jobId)],
+        errorName: "IntelQuoteReportDataMismatch",
+        args: [binding(job.jobId + 1n), ZERO_WORD, binding(job.jobId)],
       });
     },
   },
@@ -923,15 +932,14 @@ const EVIDENCE_CASES: EvidenceCase[] = [
     },
     reason: (m, job, args) => {
       // The evidence commits to its own enclave's signer; the market binds the submitted one.
-      const [, committed] = decodeAbiParameters(
-        [{ type: "bytes32" }, { type: "bytes32" }, { type: "uint64" }, { type: "bytes" }],
-        args[3],
-      );
+      const [quote] = quoteOf(args[3]);
+      const committed = slice(quote, REPORT_DATA_OFFSET, REPORT_DATA_OFFSET + 32);
       return encodeErrorResult({
         abi: m.simulatedVerifier.abi,
-        errorName: "SimulatedAttestationReportDataMismatch",
+        errorName: "IntelQuoteReportDataMismatch",
         args: [
           committed,
+          ZERO_WORD,
           attestationBinding({
             chainId: BigInt(m.chainId),
             jobMarket: m.jobMarket.address,
@@ -945,7 +953,7 @@ const EVIDENCE_CASES: EvidenceCase[] = [
   },
   {
     name: "a measurement that was never allow-listed",
-    args: (m, job) => attestationArgs(m, job, { measurement: OTHER_MEASUREMENT }),
+    args: (m, job) => attestationArgs(m, job, { report: { mrTd: OTHER_MRTD } }),
     reason: (m) =>
       encodeErrorResult({
         abi: m.enclaveRegistry.abi,
@@ -975,7 +983,7 @@ const EVIDENCE_CASES: EvidenceCase[] = [
         (await now()) + 300n,
       ]);
     },
-    args: (m, job) => attestationArgs(m, job, { measurement: SHORT_LIVED_MEASUREMENT }),
+    args: (m, job) => attestationArgs(m, job, { report: { mrTd: SHORT_LIVED_MRTD } }),
     reason: async (m, _job, _args, at) => {
       const { expiresAt } = await m.enclaveRegistry.read.measurementOf([
         TeeType.Simulated,
@@ -990,39 +998,50 @@ const EVIDENCE_CASES: EvidenceCase[] = [
     },
   },
   {
-    name: "evidence past its own expiry",
-    args: (m, job) =>
-      simulatedAttestationArgs({
-        chainId: m.chainId,
-        deployment: m.deployment,
-        jobId: job.jobId,
-        enclave: newSimulatedEnclave(),
-        expiresAt: job.terms.bidDeadline,
-      }),
-    reason: (m, job, _args, at) =>
+    name: "a quote from a platform whose PCK key governance revoked",
+    before: async (m) => {
+      await m.simulatedVerifier.write.revokePckKey([
+        hexToBigInt(toHex(DEV_PCK_PUBLIC_KEY.subarray(0, 32))),
+        hexToBigInt(toHex(DEV_PCK_PUBLIC_KEY.subarray(32))),
+      ]);
+    },
+    args: (m, job) => attestationArgs(m, job),
+    reason: async (m) =>
       encodeErrorResult({
         abi: m.simulatedVerifier.abi,
-        errorName: "SimulatedAttestationExpired",
-        args: [job.terms.bidDeadline, at],
+        errorName: "IntelQuotePckKeyRevoked",
+        args: [
+          await m.simulatedVerifier.read.pckKeyHash([
+            hexToBigInt(toHex(DEV_PCK_PUBLIC_KEY.subarray(0, 32))),
+            hexToBigInt(toHex(DEV_PCK_PUBLIC_KEY.subarray(32))),
+          ]),
+        ],
       }),
   },
   {
-    name: "evidence signed by a key other than the development attestation key",
-    args: (m, job) => attestationArgs(m, job, { signingKey: WRONG_KEY }),
+    name: "a quote changed after signing (one byte of MRCONFIGID)",
+    args: async (m, job) => {
+      const [teeType, encKey, signer, evidence] = await attestationArgs(m, job);
+      const [quote, x, y] = quoteOf(evidence);
+      const bytes = hexToBytes(quote);
+      bytes[48 + 200] = (bytes[48 + 200] as number) ^ 0x80; // inside MRCONFIGID: signed, not measured
+      const tampered = encodeAbiParameters(
+        [{ type: "bytes" }, { type: "uint256" }, { type: "uint256" }],
+        [bytesToHex(bytes), x, y],
+      );
+      return [teeType, encKey, signer, tampered] as const;
+    },
     reason: (m) =>
-      encodeErrorResult({
-        abi: m.simulatedVerifier.abi,
-        errorName: "SimulatedAttestationBadSignature",
-        args: [privateKeyToAccount(WRONG_KEY).address, DEV_ATTESTATION_SIGNER],
-      }),
+      encodeErrorResult({ abi: m.simulatedVerifier.abi, errorName: "IntelQuoteSignatureInvalid" }),
   },
   {
-    name: "undecodable evidence (verifier reverts without data)",
+    name: "undecodable evidence",
     args: async (m, job) => {
       const [teeType, encKey, signer] = await attestationArgs(m, job);
       return [teeType, encKey, signer, "0xdeadbeef"] as const;
     },
-    reason: () => toFunctionSelector("EmptyRevert()"),
+    reason: (m) =>
+      encodeErrorResult({ abi: m.simulatedVerifier.abi, errorName: "IntelQuoteMalformedEvidence" }),
   },
   {
     name: "a TEE type the job does not accept",
@@ -1037,6 +1056,9 @@ const EVIDENCE_CASES: EvidenceCase[] = [
   },
   {
     name: "an accepted TEE type with no verifier configured",
+    before: async (m) => {
+      await m.enclaveRegistry.write.setVerifier([TeeType.Tdx, zeroAddress]);
+    },
     overrides: { teeTypes: teeTypeSet([TeeType.Tdx, TeeType.Simulated]) },
     args: async (m, job) => {
       const [, encKey, signer, evidence] = await attestationArgs(m, job);

@@ -150,14 +150,8 @@ async function post(f: F, deployment: Deployment, asset: Address, refundTo: Addr
   return { jobId, terms, secrets };
 }
 
-async function attestArgs(f: F, deployment: Deployment, jobId: bigint, terms: JobTerms) {
-  return simulatedAttestationArgs({
-    chainId: f.chainId,
-    deployment,
-    jobId,
-    enclave: newSimulatedEnclave(),
-    expiresAt: terms.attestDeadline + 3600n,
-  });
+async function attestArgs(f: F, deployment: Deployment, jobId: bigint, _terms: JobTerms) {
+  return simulatedAttestationArgs({ chainId: f.chainId, deployment, jobId, enclave: newSimulatedEnclave() });
 }
 
 const MODEL = keccak256(toBytes("model"));

@@ -9,7 +9,7 @@ import {JobMarket} from "../../../contracts/JobMarket.sol";
 import {ProviderRegistry} from "../../../contracts/ProviderRegistry.sol";
 import {TestTrainingVerifier} from "../../../contracts/test/TestTrainingVerifier.sol";
 import {TeeType} from "../../../contracts/types/TeeType.sol";
-import {SimulatedAttestationVerifier} from "../../../contracts/verifiers/SimulatedAttestationVerifier.sol";
+import {AttestationStatementVerifier} from "../../../contracts/verifiers/AttestationStatementVerifier.sol";
 
 import {Assertions} from "./Assertions.sol";
 import {vm} from "./Vm.sol";
@@ -41,7 +41,9 @@ abstract contract MarketFixture is Assertions {
     EnclaveRegistry internal enclaves;
     JobMarket internal market;
     DevStakeToken internal token;
-    SimulatedAttestationVerifier internal simVerifier;
+    /// @dev The market tests exercise escrow and matching, not quote parsing (covered by the
+    ///      IntelQuoteVerifier tests): Simulated evidence here is a statement of a registered key.
+    AttestationStatementVerifier internal simVerifier;
     TestTrainingVerifier internal trainingVerifier;
 
     function _deployMarket() internal {
@@ -52,7 +54,8 @@ abstract contract MarketFixture is Assertions {
         registry.setMarket(address(market));
         market.setMinPrice(address(0), MIN_PRICE_ETH);
 
-        simVerifier = new SimulatedAttestationVerifier(vm.addr(DEV_ATTESTATION_KEY));
+        simVerifier = new AttestationStatementVerifier(address(this), TEE_SIMULATED, 1);
+        simVerifier.registerSigner(vm.addr(DEV_ATTESTATION_KEY), SIMULATED_MEASUREMENT_EXPIRY);
         enclaves.setVerifier(TeeType.Simulated, simVerifier);
         enclaves.allowMeasurement(TeeType.Simulated, SIMULATED_MEASUREMENT, SIMULATED_MEASUREMENT_EXPIRY);
         enclaves.setSimulatedEnabled(true);
@@ -183,10 +186,17 @@ abstract contract MarketFixture is Assertions {
         returns (bytes memory)
     {
         bytes32 structHash = keccak256(
-            abi.encode(simVerifier.SIMULATED_QUOTE_TYPEHASH(), uint8(TeeType.Simulated), measurement, reportData, expiresAt)
+            abi.encode(
+                simVerifier.ATTESTATION_STATEMENT_TYPEHASH(),
+                uint8(TeeType.Simulated),
+                measurement,
+                reportData,
+                uint8(0),
+                expiresAt
+            )
         );
         bytes32 digest = keccak256(abi.encodePacked("\x19\x01", simVerifier.domainSeparator(), structHash));
-        return abi.encode(measurement, reportData, expiresAt, _sig(signingKey, digest));
+        return abi.encode(measurement, reportData, uint8(0), expiresAt, _sig(signingKey, digest));
     }
 
     /// @notice Valid evidence binding the job to the enclave keys.
