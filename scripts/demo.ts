@@ -4,8 +4,11 @@ import { network } from "hardhat";
 import * as snarkjs from "snarkjs";
 import { formatEther, keccak256, parseEther, toBytes, toHex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
+import { SimulatedTdxSource } from "../enclave-runner/attestation/simulated.ts";
+import { DEV_ROOT_CA_SPKI_SHA256, verifyIntelQuote } from "../sdk/attestation/node.ts";
 import {
   attestationBinding,
+  encodeIntelEvidence,
   encodeTrainingProof,
   evaluate,
   FailureReason,
@@ -16,6 +19,7 @@ import {
   nameOf,
   proveRun,
   providerRegistryAbi,
+  reportDataForBinding,
   SIMULATED_MEASUREMENT,
   segmentMacs,
   signCancelJob,
@@ -30,7 +34,6 @@ import {
   newSimulatedEnclave,
   postJob,
   randomBytes32,
-  simulatedAttestationArgs,
 } from "./lib/market.ts";
 import { syntheticTask } from "./lib/syntheticTask.ts";
 import { Timeline } from "./lib/timeline.ts";
@@ -153,7 +156,8 @@ for (const [name, p, price] of [
   );
 }
 
-// 5. The bid window ends; A's enclave attests (Simulated TEE: same binding as real quotes).
+// 5. The bid window ends; A's enclave attests. The Simulated TEE produces a TDX quote v4 in the real
+//    layout, signed by the development chain: the same parser and verifiers as production run on it.
 await networkHelpers.time.increaseTo(terms.bidDeadline);
 const enclave = newSimulatedEnclave();
 const binding = attestationBinding({
@@ -163,12 +167,24 @@ const binding = attestationBinding({
   enclaveEncryptionKey: enclave.encryptionKey,
   enclaveSigner: enclave.signer.address,
 });
+const evidence = await new SimulatedTdxSource().getEvidence(reportDataForBinding(binding));
 timeline.info(
   "enclave keys + evidence",
   "enclave",
-  `X25519 ${short(enclave.encryptionKey)}, report data ${short(binding)}`,
+  `X25519 ${short(enclave.encryptionKey)}, report data ${short(binding)}, ${evidence.evidence.length}-byte TDX quote`,
 );
-const attestArgs = simulatedAttestationArgs({ chainId, deployment, jobId, enclave });
+// The buyer's own check before sending data: full TypeScript verification of the quote (signatures,
+// PCK chain to the pinned development root, QE binding, debug bit, report data = this job's binding).
+const verified = verifyIntelQuote(evidence.evidence, {
+  at: new Date(),
+  pinnedRoots: [DEV_ROOT_CA_SPKI_SHA256],
+  expectedReportData: reportDataForBinding(binding),
+});
+timeline.info(
+  "quote verified (TypeScript)",
+  "buyer",
+  `measurement ${short(verified.measurement)}, PCK "${verified.pck.commonName}", chain to the pinned dev root`,
+);
 timeline.tx(
   "submitAttestation (+match)",
   "provider A",
@@ -177,11 +193,18 @@ timeline.tx(
     providerA.writeContract({
       ...market,
       functionName: "submitAttestation",
-      args: [jobId, terms, ...attestArgs],
+      args: [
+        jobId,
+        terms,
+        TeeType.Simulated,
+        enclave.encryptionKey,
+        enclave.signer.address,
+        encodeIntelEvidence(evidence.evidence, verified.pck.publicKey),
+      ],
       account: providerA.account,
     }),
   ),
-  "checked: TEE type accepted, report data = job binding, dev-key EIP-712 signature, measurement allow-listed",
+  "on-chain: quote + QE report ECDSA-P256 (precompile 0x100), key binding, QE identity, report data = binding, measurement allow-listed",
 );
 
 // 5b. Inside the enclave: fine-tune the adapter with the fixed-point trainer the circuit mirrors,
