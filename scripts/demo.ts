@@ -391,9 +391,10 @@ console.log(
 );
 console.log(
   `\nJob #${jobId} is Completed: the provider was paid only after the contracts checked the enclave's\n` +
-    "attestation and a Groth16 proof of the training. Not built yet, so not shown: encrypted data\n" +
-    "delivery and the small language model (enclave runner), real TDX/SGX/SEV-SNP quotes, multi-party\n" +
-    "aggregation under threshold Paillier.",
+    "attestation and a Groth16 proof of the training. The Simulated TEE's quote went through the same\n" +
+    "TDX parser and verifiers as hardware quotes (real TDX, SGX and SEV-SNP evidence is verified in the\n" +
+    "tests). Not built yet, so not shown: encrypted data delivery and the small language model\n" +
+    "(enclave runner), multi-party aggregation under threshold Paillier.",
 );
 // snarkjs keeps its BN254 worker threads alive; end them so the process exits.
 await (await snarkjs.curves.getCurveFromName("bn128")).terminate();
