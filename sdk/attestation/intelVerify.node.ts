@@ -165,6 +165,20 @@ function verifyCollateralSignature(
  * v.measurement; // allow-list key
  */
 export function verifyIntelQuote(bytes: Uint8Array, options: IntelVerifyOptions): IntelVerification {
+  try {
+    return verify(bytes, options);
+  } catch (cause) {
+    // The contract of this function is "AttestationError or a result": anything else that escapes a
+    // library (node:crypto, JSON) on hostile input is reported as malformed evidence, cause attached.
+    if (cause instanceof AttestationError) throw cause;
+    throw new AttestationError("Malformed", "Intel quote verification failed on unexpected input", { cause });
+  }
+}
+
+function verify(bytes: Uint8Array, options: IntelVerifyOptions): IntelVerification {
+  if (!(options.at instanceof Date) || Number.isNaN(options.at.getTime())) {
+    throw new AttestationError("Malformed", "the validation time is not a valid Date");
+  }
   const quote = parseIntelQuote(bytes);
   if (toHex(quote.header.qeVendorId) !== INTEL_QE_VENDOR_ID) {
     throw new AttestationError(
