@@ -1,5 +1,6 @@
 // The one module other components import the contracts and protocol types from.
 export * from "./attestation/index.ts";
+export * from "./blobs/index.ts";
 export * from "./deployments.ts";
 export * from "./errors.ts";
 export * from "./generated/abis.ts";
