@@ -6,8 +6,10 @@ import {
   CERT_DATA_PCK_CHAIN,
   CERT_DATA_QE_REPORT,
   ENCLAVE_REPORT_BYTES,
+  type EnclaveReport,
   INTEL_QE_VENDOR_ID,
   TD_REPORT_BYTES,
+  type TdReport,
   TEE_TYPE_SGX,
   TEE_TYPE_TDX,
 } from "./intelQuote.ts";
@@ -16,33 +18,11 @@ import {
 // the Simulated TEE (development quotes signed by the development chain) and by tests that need
 // quotes with chosen fields. Browser-safe.
 
-/** Fields of an SGX enclave report; omitted ones are zero. */
-export type EnclaveReportFields = Partial<{
-  cpuSvn: Uint8Array;
-  miscSelect: number;
-  attributes: Uint8Array;
-  mrEnclave: Uint8Array;
-  mrSigner: Uint8Array;
-  isvProdId: number;
-  isvSvn: number;
-  reportData: Uint8Array;
-}>;
+/** Fields of an SGX enclave report (as `parseIntelQuote` returns them); omitted ones are zero. */
+export type EnclaveReportFields = Partial<Omit<EnclaveReport, "raw">>;
 
-/** Fields of a TD report; omitted ones are zero. */
-export type TdReportFields = Partial<{
-  teeTcbSvn: Uint8Array;
-  mrSeam: Uint8Array;
-  mrSignerSeam: Uint8Array;
-  seamAttributes: Uint8Array;
-  tdAttributes: Uint8Array;
-  xfam: Uint8Array;
-  mrTd: Uint8Array;
-  mrConfigId: Uint8Array;
-  mrOwner: Uint8Array;
-  mrOwnerConfig: Uint8Array;
-  rtmrs: readonly Uint8Array[];
-  reportData: Uint8Array;
-}>;
+/** Fields of a TD report (as `parseIntelQuote` returns them); omitted ones are zero. */
+export type TdReportFields = Partial<Omit<TdReport, "raw" | "rtmrs"> & { rtmrs: readonly Uint8Array[] }>;
 
 /** Parameters of {@link buildIntelQuote}. */
 export type BuildIntelQuoteParameters = {

@@ -40,9 +40,32 @@ export type AttestationStatement = {
   expiresAt: bigint;
 };
 
+/** EIP-712 types of the statement (`AttestationStatementVerifier.ATTESTATION_STATEMENT_TYPEHASH`). */
+export const ATTESTATION_STATEMENT_TYPES = {
+  AttestationStatement: [
+    { name: "teeType", type: "uint8" },
+    { name: "measurement", type: "bytes32" },
+    { name: "reportData", type: "bytes32" },
+    { name: "tcbStatus", type: "uint8" },
+    { name: "expiresAt", type: "uint64" },
+  ],
+} as const;
+
+/** `AttestationStatementVerifier` evidence: `abi.encode(measurement, reportData, tcbStatus, expiresAt, signature)`. */
+export function encodeAttestationStatement(
+  // Any uint8 status encodes (the contract decides which it accepts); tests send out-of-range ones.
+  statement: Omit<AttestationStatement, "tcbStatus"> & { tcbStatus: number },
+  signature: Hex,
+): Hex {
+  return encodeAbiParameters(
+    [{ type: "bytes32" }, { type: "bytes32" }, { type: "uint8" }, { type: "uint64" }, { type: "bytes" }],
+    [statement.measurement, statement.reportData, statement.tcbStatus, statement.expiresAt, signature],
+  );
+}
+
 /**
  * Signs an attestation statement with a registered verifier key and encodes it as
- * `AttestationStatementVerifier` evidence: `abi.encode(measurement, reportData, tcbStatus, expiresAt, signature)`.
+ * `AttestationStatementVerifier` evidence (see {@link encodeAttestationStatement}).
  *
  * @example
  * const evidence = await signAttestationStatement(verifierAccount, { chainId, verifier }, statement);
@@ -54,20 +77,9 @@ export async function signAttestationStatement(
 ): Promise<Hex> {
   const signature = await signer.signTypedData({
     domain: { ...ATTESTATION_STATEMENT_DOMAIN, chainId: domain.chainId, verifyingContract: domain.verifier },
-    types: {
-      AttestationStatement: [
-        { name: "teeType", type: "uint8" },
-        { name: "measurement", type: "bytes32" },
-        { name: "reportData", type: "bytes32" },
-        { name: "tcbStatus", type: "uint8" },
-        { name: "expiresAt", type: "uint64" },
-      ],
-    },
+    types: ATTESTATION_STATEMENT_TYPES,
     primaryType: "AttestationStatement",
     message: statement,
   });
-  return encodeAbiParameters(
-    [{ type: "bytes32" }, { type: "bytes32" }, { type: "uint8" }, { type: "uint64" }, { type: "bytes" }],
-    [statement.measurement, statement.reportData, statement.tcbStatus, statement.expiresAt, signature],
-  );
+  return encodeAttestationStatement(statement, signature);
 }

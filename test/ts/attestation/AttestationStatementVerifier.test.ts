@@ -4,19 +4,14 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { network } from "hardhat";
-import {
-  type Address,
-  encodeAbiParameters,
-  getAddress,
-  type Hex,
-  hashDomain,
-  keccak256,
-  toBytes,
-  toHex,
-  zeroAddress,
-} from "viem";
+import { type Address, getAddress, type Hex, hashDomain, keccak256, toBytes, toHex, zeroAddress } from "viem";
 import { generatePrivateKey, type PrivateKeyAccount, privateKeyToAccount } from "viem/accounts";
-import { signAttestationStatement } from "../../../sdk/attestation/onchain.ts";
+import {
+  ATTESTATION_STATEMENT_DOMAIN,
+  ATTESTATION_STATEMENT_TYPES,
+  encodeAttestationStatement,
+  signAttestationStatement,
+} from "../../../sdk/attestation/onchain.ts";
 import { TcbStatus } from "../../../sdk/attestation/tcbStatus.ts";
 import { TeeType } from "../../../sdk/types.ts";
 
@@ -75,27 +70,15 @@ async function statement(
     o.signature ??
     (await (o.signer ?? SIGNER).signTypedData({
       domain: {
-        name: "BlindTraining AttestationStatement",
-        version: "1",
+        ...ATTESTATION_STATEMENT_DOMAIN,
         chainId: domain.chainId,
         verifyingContract: domain.verifier,
       },
-      types: {
-        AttestationStatement: [
-          { name: "teeType", type: "uint8" },
-          { name: "measurement", type: "bytes32" },
-          { name: "reportData", type: "bytes32" },
-          { name: "tcbStatus", type: "uint8" },
-          { name: "expiresAt", type: "uint64" },
-        ],
-      },
+      types: ATTESTATION_STATEMENT_TYPES,
       primaryType: "AttestationStatement",
       message: s,
     }));
-  return encodeAbiParameters(
-    [{ type: "bytes32" }, { type: "bytes32" }, { type: "uint8" }, { type: "uint64" }, { type: "bytes" }],
-    [s.measurement, s.reportData, s.tcbStatus, s.expiresAt, signature],
-  );
+  return encodeAttestationStatement(s, signature);
 }
 
 describe("AttestationStatementVerifier", () => {
