@@ -145,13 +145,20 @@ export function toPem(derBytes: Uint8Array, kind = "CERTIFICATE"): string {
   return `-----BEGIN ${kind}-----\n${b64.replace(/\n$/, "")}\n-----END ${kind}-----\n`;
 }
 
-/** The development chain: DER certificates, leaf first. */
-export function devCertificateChain(): {
-  pck: Uint8Array;
-  platform: Uint8Array;
-  root: Uint8Array;
-  pem: string;
-} {
+/** The development chain's certificates (DER) and its PEM bundle, leaf first. */
+export type DevCertificateChain = { pck: Uint8Array; platform: Uint8Array; root: Uint8Array; pem: string };
+let devChain: DevCertificateChain | undefined;
+
+/**
+ * The development chain. Deterministic (RFC 6979 signatures over fixed fields), so it is built once
+ * per process and shared: every Simulated quote embeds it. Callers must not mutate the arrays.
+ */
+export function devCertificateChain(): DevCertificateChain {
+  devChain ??= issueDevChain();
+  return devChain;
+}
+
+function issueDevChain(): DevCertificateChain {
   const root = issueDevCertificate({
     serial: 1n,
     subject: "Blind Training DEV Attestation Root CA",

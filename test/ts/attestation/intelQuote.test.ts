@@ -22,7 +22,11 @@ import {
   TcbStatus,
   toPem,
 } from "../../../sdk/attestation/index.ts";
-import { DEV_ROOT_CA_SPKI_SHA256, verifyIntelQuote } from "../../../sdk/attestation/node.ts";
+import {
+  DEV_ROOT_CA_SPKI_SHA256,
+  parseCertificate,
+  verifyIntelQuote,
+} from "../../../sdk/attestation/node.ts";
 import { readTestVector, skipReason, testVectorsDir } from "../../support/testVectors.ts";
 
 const vector = readTestVector;
@@ -194,6 +198,11 @@ describe("Intel quotes: real vectors", { skip: skipReason }, () => {
 });
 
 describe("Intel quotes: development chain (Simulated TEE)", () => {
+  it("pins the development root by the SHA-256 of its public key, built once per process", () => {
+    assert.equal(parseCertificate(devCertificateChain().root).spkiSha256, DEV_ROOT_CA_SPKI_SHA256);
+    assert.equal(devCertificateChain(), devCertificateChain());
+  });
+
   it("verifies a development quote against the development root and returns the Simulated measurement", () => {
     const v = verifyIntelQuote(buildSimulatedQuote({ reportData: devReportData }), {
       at: LATER,
