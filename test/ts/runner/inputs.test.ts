@@ -1,0 +1,197 @@
+// The runner's input checks that need no chain and no model: dataset parsing, the job spec, the
+// adapter document and its envelope, the evaluation figures and the reference SGD driver.
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { x25519 } from "@noble/curves/ed25519.js";
+import { bytesToHex, toHex } from "viem";
+import { RunnerError } from "../../../enclave-runner/errors.ts";
+import { encodeDataset, parseDataset } from "../../../enclave-runner/runner/dataset.ts";
+import { evaluateAdapter } from "../../../enclave-runner/runner/evaluation.ts";
+import { parseJobSpec, stringifyJobSpec } from "../../../enclave-runner/runner/jobSpec.ts";
+import { sameWeights, trainAllSegments } from "../../../enclave-runner/trainer/sgd.ts";
+import { AdapterError, adapterDocument, decryptAdapter, encodeAdapter, encryptAdapter } from "../../../sdk/adapter.ts";
+import { EnvelopeError } from "../../../sdk/envelope/index.ts";
+import { useNodeCrypto } from "../../../sdk/envelope/node.ts";
+import { FixedPointOverflowError, trainSegment } from "../../../sdk/training/index.ts";
+import { zeroWeights } from "../../../scripts/lib/buyer.ts";
+import { syntheticTask } from "../../../scripts/lib/syntheticTask.ts";
+import { SEGMENT_TEST_PARAMS } from "../../support/zk.ts";
+
+useNodeCrypto();
+const params = SEGMENT_TEST_PARAMS;
+const limits = { classes: 2, rows: 3, maxBytes: 1000 };
+const bytes = (s: string) => new TextEncoder().encode(s);
+const rejects = (f: () => unknown, code: string, pattern?: RegExp) =>
+  assert.throws(f, (e: unknown) => {
+    assert.ok(e instanceof RunnerError, `expected RunnerError, got ${String(e)}`);
+    assert.equal(e.code, code);
+    if (pattern) assert.match(e.message, pattern);
+    return true;
+  });
+
+describe("dataset parsing", () => {
+  const rows = [
+    { text: "a", label: 0 },
+    { text: "b c", label: 1 },
+    { text: "é", label: 1 },
+  ];
+
+  it("round-trips JSON Lines, ignoring blank lines", () => {
+    const encoded = new Uint8Array([...encodeDataset(rows), ...bytes("\n\n")]);
+    assert.deepEqual(parseDataset(encoded, limits, "training set"), rows);
+  });
+
+  it("rejects each kind of bad input with its code, never quoting the data", () => {
+    const secret = "SECRET-TEXT-42";
+    rejects(() => parseDataset(bytes(`{"text":"${secret}","label":0}\n${secret}`), limits, "training set"), "BadData", /line 2 is not valid JSON/);
+    rejects(() => parseDataset(new Uint8Array([0xff, 0xfe]), limits, "training set"), "BadData", /UTF-8/);
+    rejects(() => parseDataset(bytes(`[1,2]`), limits, "x"), "BadData", /not a JSON object/);
+    rejects(() => parseDataset(bytes(`{"text":"","label":0}`), limits, "x"), "BadData", /"text"/);
+    rejects(() => parseDataset(bytes(`{"text":"${secret}","label":2}`), limits, "x"), "BadData", /"label"/);
+    rejects(() => parseDataset(bytes(`{"text":"${secret}","label":0.5}`), limits, "x"), "BadData", /"label"/);
+    rejects(() => parseDataset(bytes("\n \n"), limits, "x"), "EmptyDataset");
+    rejects(() => parseDataset(new Uint8Array(0), limits, "x"), "EmptyDataset");
+    rejects(() => parseDataset(encodeDataset(rows.slice(0, 2)), limits, "x"), "WrongRowCount", /exactly 3/);
+    rejects(() => parseDataset(new Uint8Array(1001), limits, "x"), "DatasetTooLarge", /1001 bytes/);
+    for (const bad of [`{"text":"${secret}"`, `${secret}`, `{"text":"${secret}","label":9}`]) {
+      try {
+        parseDataset(bytes(bad), limits, "x");
+        assert.fail("accepted bad data");
+      } catch (e) {
+        assert.ok(!(e as Error).message.includes(secret), "an error message quotes the data");
+      }
+    }
+  });
+});
+
+describe("job spec", async () => {
+  const { commitments, spec } = await validSpec();
+
+  it("parses its own serialization", async () => {
+    const parsed = await parseJobSpec(stringifyJobSpec(spec));
+    assert.equal(parsed.jobId, spec.jobId);
+    assert.deepEqual(parsed.terms, spec.terms);
+    assert.ok(sameWeights(parsed.training.initialWeights, spec.training.initialWeights));
+    assert.equal(parsed.terms.specHash, commitments.specHash);
+  });
+
+  it("rejects a statement other than the posted one, and malformed fields, naming them", async () => {
+    const mutate = async (edit: (o: Record<string, any>) => void, pattern: RegExp) => {
+      const o = JSON.parse(stringifyJobSpec(spec));
+      edit(o);
+      await assert.rejects(parseJobSpec(JSON.stringify(o)), (e: unknown) => {
+        assert.ok(e instanceof RunnerError && e.code === "BadJobSpec", String(e));
+        assert.match(e.message, pattern);
+        return true;
+      });
+    };
+    await mutate((o) => { o.training.params.lrShift = 3; }, /specHash is not Poseidon/);
+    await mutate((o) => { o.training.initialWeights.bias[0] = "1"; }, /specHash is not Poseidon/);
+    await mutate((o) => { o.training.tau = 1; }, /qualityThreshold/);
+    await mutate((o) => { o.version = 2; }, /version 2 is not supported/);
+    await mutate((o) => { delete o.terms.datasetCommitment; }, /terms\.datasetCommitment is missing/);
+    await mutate((o) => { o.buyerPublicKey = "0x12"; }, /buyerPublicKey must be 32 bytes/);
+    await mutate((o) => { o.training.params.batchSize = 3; }, /batchSize/);
+    await mutate((o) => { o.training.initialWeights.weights[0][0] = "40000"; }, /16-bit|overflow|range/);
+    await assert.rejects(parseJobSpec("{not json"), /BadJobSpec: the job spec is not valid JSON/);
+  });
+});
+
+describe("adapter document and envelope", () => {
+  it("round-trips to the buyer and checks the commitment", async () => {
+    const { run } = trainedRun();
+    const doc = await adapterDocument({ name: "m", sha256: toHex(1n, { size: 32 }) }, params, run.weights);
+    const buyer = x25519.utils.randomSecretKey();
+    const envelope = await encryptAdapter(doc, bytesToHex(x25519.getPublicKey(buyer)), 7n);
+    const back = await decryptAdapter({ envelope, buyerSecretKey: buyer, jobId: 7n, modelCommitment: doc.commitment });
+    assert.ok(sameWeights(back.weights, run.weights));
+    // wrong commitment, wrong job, wrong key, flipped byte
+    await assert.rejects(decryptAdapter({ envelope, buyerSecretKey: buyer, jobId: 7n, modelCommitment: toHex(5n, { size: 32 }) }), AdapterError);
+    await assert.rejects(decryptAdapter({ envelope, buyerSecretKey: buyer, jobId: 8n, modelCommitment: doc.commitment }), (e: unknown) => e instanceof EnvelopeError && e.code === "WrongJob");
+    await assert.rejects(decryptAdapter({ envelope, buyerSecretKey: x25519.utils.randomSecretKey(), jobId: 7n, modelCommitment: doc.commitment }), (e: unknown) => e instanceof EnvelopeError && e.code === "AuthenticationFailed");
+    const flipped = envelope.slice();
+    flipped[flipped.length - 20] = (flipped[flipped.length - 20] as number) ^ 1;
+    await assert.rejects(decryptAdapter({ envelope: flipped, buyerSecretKey: buyer, jobId: 7n, modelCommitment: doc.commitment }), (e: unknown) => e instanceof EnvelopeError);
+  });
+
+  it("refuses a document whose weights do not match its stated commitment", async () => {
+    const { run } = trainedRun();
+    const doc = await adapterDocument({ name: "m", sha256: toHex(1n, { size: 32 }) }, params, run.weights);
+    const text = new TextDecoder().decode(encodeAdapter(doc));
+    const json = JSON.parse(text);
+    json.weights.bias[0] = String(BigInt(json.weights.bias[0]) + 1n);
+    const { decodeAdapter } = await import("../../../sdk/adapter.ts");
+    await assert.rejects(decodeAdapter(new TextEncoder().encode(JSON.stringify(json))), /commit to/);
+  });
+});
+
+describe("training driver and evaluation", () => {
+  it("trainAllSegments equals the reference segment by segment", () => {
+    const { task, run } = trainedRun();
+    let w = task.initialWeights;
+    const KB = params.steps * params.batchSize;
+    for (let s = 0; s < params.segments; s++) w = trainSegment(w, task.trainRows.slice(s * KB, (s + 1) * KB), params);
+    assert.ok(sameWeights(w, run.weights));
+    assert.equal(run.steps.at(-1), params.segments * params.steps);
+  });
+
+  it("rejects wrong row counts and overflowing weights like the circuit", () => {
+    const { task } = trainedRun();
+    assert.throws(() => trainAllSegments(task.initialWeights, task.trainRows.slice(1), params), /S·K·B/);
+    const big = zeroWeights(params);
+    big.weights = big.weights.map((row) => row.map(() => 32_767n)); // logits ~ 2^17: the first step leaves 16 bits
+    assert.throws(() => trainAllSegments(big, task.trainRows, { ...params, lrShift: 0 }), FixedPointOverflowError);
+  });
+
+  it("reports lower loss after training on separable data, and exact accuracy", () => {
+    const { task, run } = trainedRun();
+    const base = evaluateAdapter(task.initialWeights, task.evalRows, params);
+    const tuned = evaluateAdapter(run.weights, task.evalRows, params);
+    assert.equal(base.mse, 1); // zero logits: (0 - 1)^2 for the true class, 0 elsewhere
+    assert.ok(Math.abs(base.crossEntropy - Math.log(params.classes)) < 1e-12);
+    assert.ok(tuned.mse < base.mse, `${tuned.mse} >= ${base.mse}`);
+    assert.equal(tuned.total, params.evalRows);
+    assert.equal(tuned.accuracy, tuned.correct / tuned.total);
+  });
+});
+
+function trainedRun() {
+  const task = syntheticTask(params, 3);
+  const steps: number[] = [];
+  const weights = trainAllSegments(task.initialWeights, task.trainRows, params, (done) => steps.push(done));
+  return { task, run: { weights, steps } };
+}
+
+async function validSpec() {
+  const { jobCommitments } = await import("../../../sdk/training/index.ts");
+  const task = syntheticTask(params, 3);
+  const commitments = await jobCommitments({ params, ...task, tau: 5000 });
+  const h = (n: bigint) => toHex(n, { size: 32 });
+  const spec = {
+    version: 1 as const,
+    chainId: 31337n,
+    market: "0x5FbDB2315678afecb367f032d93F642f64180aa3" as const,
+    jobId: 3n,
+    terms: {
+      ...commitments,
+      measurement: h(0n),
+      committeeHash: h(0n),
+      asset: "0x0000000000000000000000000000000000000000" as const,
+      priceCeiling: 10n ** 18n,
+      ownerKey: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8" as const,
+      bidDeadline: 100n,
+      attestDeadline: 200n,
+      deliveryDeadline: 300n,
+      teeTypes: 16,
+      parties: 1,
+      threshold: 0,
+      committeeSize: 0,
+      refundCommitment: h(9n),
+    },
+    baseModel: { name: "slm-byte-test", sha256: h(1n) },
+    training: { params, initialWeights: task.initialWeights, tau: 5000 },
+    buyerPublicKey: bytesToHex(x25519.getPublicKey(x25519.utils.randomSecretKey())),
+    maxDatasetBytes: 1 << 20,
+  };
+  return { commitments, spec };
+}
