@@ -7,8 +7,8 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { createPublicClient, http } from "viem";
-import { HttpBlobStore } from "../sdk/blobs/http.ts";
 import type { BlobStore } from "../sdk/blobs/blobStore.ts";
+import { HttpBlobStore } from "../sdk/blobs/http.ts";
 import { LocalFolderBlobStore } from "../sdk/blobs/localFolder.node.ts";
 import { useNodeCrypto } from "../sdk/envelope/node.ts";
 import { createEvidenceSource, TEE_CHOICES } from "./attestation/index.ts";
@@ -87,7 +87,8 @@ function defaultCircuitDir(params: Record<string, number>): string {
 async function waitForFile(file: string, timeoutMs: number): Promise<Delivery> {
   const deadline = Date.now() + timeoutMs;
   while (!existsSync(file)) {
-    if (Date.now() > deadline) throw new RunnerError("DeliveryTimeout", `no delivery at ${file} within ${timeoutMs / 1000} s`);
+    if (Date.now() > deadline)
+      throw new RunnerError("DeliveryTimeout", `no delivery at ${file} within ${timeoutMs / 1000} s`);
     await new Promise((r) => setTimeout(r, 500));
   }
   let d: unknown;
@@ -135,7 +136,8 @@ async function run(argv: string[]): Promise<number> {
   if (!/^[0-9]+$/.test(str("job"))) usage("--job must be a decimal job id");
   const timeoutMs = Number(str("timeout")) * 1000;
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) usage("--timeout must be a positive number of seconds");
-  if (!(TEE_CHOICES as readonly string[]).includes(str("tee"))) usage(`--tee must be one of ${TEE_CHOICES.join(", ")}`);
+  if (!(TEE_CHOICES as readonly string[]).includes(str("tee")))
+    usage(`--tee must be one of ${TEE_CHOICES.join(", ")}`);
 
   let specText: string;
   try {
@@ -149,11 +151,13 @@ async function run(argv: string[]): Promise<number> {
   let trainer: TrainerBackend;
   if (str("trainer") === "builtin") {
     const workers = values.workers === undefined ? undefined : Number(values.workers);
-    if (workers !== undefined && !(Number.isInteger(workers) && workers >= 0)) usage("--workers must be a non-negative integer");
+    if (workers !== undefined && !(Number.isInteger(workers) && workers >= 0))
+      usage("--workers must be a non-negative integer");
     trainer = new BuiltinTrainer({ workers });
   } else if (str("trainer") === "external") {
     const command = values["trainer-command"];
-    if (typeof command !== "string" || command.trim() === "") usage("--trainer external needs --trainer-command");
+    if (typeof command !== "string" || command.trim() === "")
+      usage("--trainer external needs --trainer-command");
     trainer = new ExternalTrainer({ command: command.trim().split(/\s+/) });
   } else usage("--trainer must be builtin or external");
 
@@ -164,8 +168,12 @@ async function run(argv: string[]): Promise<number> {
   useNodeCrypto();
   const config = slmConfigByName(spec.baseModel.name);
   if (!config) usage(`unknown base model ${spec.baseModel.name}`);
-  const baseModel = await loadOrBuildBaseModel(config, { onProgress: (line) => emit({ stage: "base-model", msg: line }) });
-  const circuitDir = values["no-prove"] ? undefined : (values.circuit as string | undefined) ?? defaultCircuitDir(spec.training.params);
+  const baseModel = await loadOrBuildBaseModel(config, {
+    onProgress: (line) => emit({ stage: "base-model", msg: line }),
+  });
+  const circuitDir = values["no-prove"]
+    ? undefined
+    : ((values.circuit as string | undefined) ?? defaultCircuitDir(spec.training.params));
   const circuit =
     circuitDir === undefined
       ? undefined

@@ -1,41 +1,42 @@
 // The main job: the whole lifecycle that exists so far, on Hardhat's in-process chain, printed as a
 // timeline with the gas of every transaction. It shows only stages that are really built.
+
+import { x25519 } from "@noble/curves/ed25519.js";
 import { network } from "hardhat";
 import * as snarkjs from "snarkjs";
-import { formatEther, keccak256, parseEther, toBytes, toHex } from "viem";
+import { bytesToHex, formatEther, hexToBytes, parseEther } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { SimulatedTdxSource } from "../enclave-runner/attestation/simulated.ts";
+import {
+  DEFAULT_SLM_CONFIG,
+  Featurizer,
+  loadOrBuildBaseModel,
+  parameterCount,
+} from "../enclave-runner/model/index.ts";
+import { viemMarketReader } from "../enclave-runner/runner/market.ts";
+import { runJob } from "../enclave-runner/runner/pipeline.ts";
+import { BuiltinTrainer } from "../enclave-runner/trainer/builtin.ts";
+import { decryptAdapter } from "../sdk/adapter.ts";
 import { DEV_ROOT_CA_SPKI_SHA256, verifyIntelQuote } from "../sdk/attestation/node.ts";
+import { MemoryBlobStore } from "../sdk/blobs/blobStore.ts";
+import { useNodeCrypto } from "../sdk/envelope/node.ts";
 import {
   attestationBinding,
-  encodeIntelEvidence,
-  encodeTrainingProof,
-  evaluate,
   FailureReason,
-  flattenWeights,
   JobStatus,
-  jobCommitments,
   jobMarketAbi,
   nameOf,
-  proveRun,
   providerRegistryAbi,
   reportDataForBinding,
   SIMULATED_MEASUREMENT,
-  segmentMacs,
   signCancelJob,
   TeeType,
   teeTypeSet,
 } from "../sdk/index.ts";
+import { attestedEnclaveKey, buildJobSpec, deliverData, prepareBuyerTask } from "./lib/buyer.ts";
 import { buildTrainingCircuit, deployLocalDevnet, deployTrainingVerifier } from "./lib/deploy.ts";
-import {
-  buildJobTerms,
-  confirm,
-  newBuyerSecrets,
-  newSimulatedEnclave,
-  postJob,
-  randomBytes32,
-} from "./lib/market.ts";
-import { syntheticTask } from "./lib/syntheticTask.ts";
+import { intentRows } from "./lib/intentTask.ts";
+import { buildJobTerms, confirm, newBuyerSecrets, postJob, randomBytes32 } from "./lib/market.ts";
 import { Timeline } from "./lib/timeline.ts";
 
 const connection = await network.create();
@@ -57,6 +58,8 @@ const { circuit, params: trainingParams } = await buildTrainingCircuit(circuitNa
 );
 console.log("");
 const timeline = new Timeline();
+/** The buyer's accuracy threshold in basis points (the proof shows eval accuracy ≥ τ). */
+const DEMO_TAU = Number(process.env.DEMO_TAU ?? 5_000);
 
 // 1. Deploy the system with the real Ignition module (LocalDevnet = core + Simulated TEE).
 const deployment = await deployLocalDevnet(connection);
@@ -117,24 +120,51 @@ for (const [name, p] of [
 }
 
 // 3. An anonymous buyer posts a job: a fresh owner key signs buyer actions, the refund address is
-//    only committed to, and a throwaway funding account pays the escrow.
+//    only committed to, and a throwaway funding account pays the escrow. The buyer's private data:
+//    requests an assistant agent receives, labelled with the action they ask for. Before posting,
+//    the buyer computes the rows' features with the public base model and commits to them.
+console.log("Loading the base model (built deterministically from the TypeScript lib corpus on first use)…");
+const model = await loadOrBuildBaseModel(DEFAULT_SLM_CONFIG, {
+  onProgress: (line) => console.log(`  ${line}`),
+});
+console.log(
+  `  ${model.config.name}: ${parameterCount(model.config).toLocaleString("en-US")} parameters, sha256 ${short(model.sha256)}; held-out ${model.report.heldOutBitsPerByte.toFixed(2)} bits/byte (unigram ${model.report.unigramBitsPerByte.toFixed(2)})\n`,
+);
+useNodeCrypto();
 const now = BigInt(await networkHelpers.time.latest());
 const buyer = newBuyerSecrets(privateKeyToAccount(generatePrivateKey()).address);
-// The buyer's data (synthetic features until the enclave runner lands) fixes what the proof must
-// show: C0 and hyper-parameters (specHash), the train and eval roots, and a 75 % accuracy threshold.
-const run = { params: trainingParams, ...syntheticTask(trainingParams, 2), tau: 7_500 };
-const commitments = await jobCommitments(run);
+const buyerKey = x25519.utils.randomSecretKey();
+const rows = {
+  train: intentRows(
+    trainingParams.segments * trainingParams.steps * trainingParams.batchSize,
+    trainingParams.classes,
+    7,
+  ),
+  eval: intentRows(trainingParams.evalRows, trainingParams.classes, 1007),
+};
+const featurizer = await Featurizer.create(model);
+const task = await prepareBuyerTask(featurizer, { params: trainingParams, ...rows, tau: DEMO_TAU });
+featurizer.dispose();
 const terms = {
   ...buildJobTerms({ now, secrets: buyer, priceCeiling: parseEther("1") }),
-  ...commitments,
+  ...task.commitments,
 };
 const { jobId, receipt: posted } = await postJob(publicClient, funder, deployment, terms);
 timeline.tx(
   "postJob (1 ETH escrow)",
   "buyer",
   posted,
-  `job #${jobId}, owner key ${short(buyer.ownerKey.address)}, no buyer address stored; R_train ${short(commitments.datasetCommitment)}, τ = 75 %`,
+  `job #${jobId}, owner key ${short(buyer.ownerKey.address)}, no buyer address stored; ${rows.train.length} + ${rows.eval.length} private rows committed (R_train ${short(task.commitments.datasetCommitment)}), τ = ${DEMO_TAU / 100} %`,
 );
+const spec = buildJobSpec({
+  chainId: BigInt(chainId),
+  market: deployment.jobMarket,
+  jobId,
+  terms,
+  model,
+  task,
+  buyerPublicKey: bytesToHex(x25519.getPublicKey(buyerKey)),
+});
 
 // 4. Bidding: B bids 0.8, A undercuts with 0.6 (B's collateral is released).
 for (const [name, p, price] of [
@@ -156,83 +186,107 @@ for (const [name, p, price] of [
   );
 }
 
-// 5. The bid window ends; A's enclave attests. The Simulated TEE produces a TDX quote v4 in the real
-//    layout, signed by the development chain: the same parser and verifiers as production run on it.
+// 5. The bid window ends; A's enclave runner takes the job (enclave-runner/runner/pipeline.ts): fresh
+//    keys, a Simulated-TEE TDX quote v4 in the real layout binding them to the job, handed to A's
+//    node, which submits it. The buyer checks the quote in TypeScript, then sends the data encrypted
+//    to the key the market accepted. The runner decrypts in memory, extracts features with the frozen
+//    base model, trains the adapter with the proven fixed-point SGD, evaluates, proves and encrypts
+//    the adapter to the buyer.
 await networkHelpers.time.increaseTo(terms.bidDeadline);
-const enclave = newSimulatedEnclave();
-const binding = attestationBinding({
-  chainId: BigInt(chainId),
-  jobMarket: deployment.jobMarket,
-  jobId,
-  enclaveEncryptionKey: enclave.encryptionKey,
-  enclaveSigner: enclave.signer.address,
-});
-const evidence = await new SimulatedTdxSource().getEvidence(reportDataForBinding(binding));
-timeline.info(
-  "enclave keys + evidence",
-  "enclave",
-  `X25519 ${short(enclave.encryptionKey)}, report data ${short(binding)}, ${evidence.evidence.length}-byte TDX quote`,
-);
-// The buyer's own check before sending data: full TypeScript verification of the quote (signatures,
-// PCK chain to the pinned development root, QE binding, debug bit, report data = this job's binding).
-const verified = verifyIntelQuote(evidence.evidence, {
-  at: new Date(),
-  pinnedRoots: [DEV_ROOT_CA_SPKI_SHA256],
-  expectedReportData: reportDataForBinding(binding),
-});
-timeline.info(
-  "quote verified (TypeScript)",
-  "buyer",
-  `measurement ${short(verified.measurement)}, PCK "${verified.pck.commonName}", chain to the pinned dev root`,
-);
-timeline.tx(
-  "submitAttestation (+match)",
-  "provider A",
-  await confirm(
-    publicClient,
-    providerA.writeContract({
-      ...market,
-      functionName: "submitAttestation",
-      args: [
-        jobId,
-        terms,
-        TeeType.Simulated,
-        enclave.encryptionKey,
-        enclave.signer.address,
-        encodeIntelEvidence(evidence.evidence, verified.pck.publicKey),
-      ],
-      account: providerA.account,
-    }),
-  ),
-  "on-chain: quote + QE report ECDSA-P256 (precompile 0x100), key binding, QE identity, report data = binding, measurement allow-listed",
-);
-
-// 5b. Inside the enclave: fine-tune the adapter with the fixed-point trainer the circuit mirrors,
-//     prove every segment for this job and provider, and submit. (Data delivery in encrypted
-//     envelopes comes with the enclave runner; this run trains on the buyer's synthetic rows.)
-const before = evaluate(run.initialWeights, run.evalRows, trainingParams);
-const proveStart = performance.now();
-const proven = await proveRun(
-  run,
-  { chainId: BigInt(chainId), market: deployment.jobMarket, jobId, provider: providerA.account.address },
+const blobs = new MemoryBlobStore();
+const trainer = new BuiltinTrainer();
+const runStart = performance.now();
+const bundle = await runJob({
+  spec,
+  market: viemMarketReader(publicClient, deployment.jobMarket),
+  evidenceSource: new SimulatedTdxSource(),
+  blobs,
+  trainer,
+  baseModel: model,
   circuit,
-);
-const lastSegment = proven.segments.at(-1);
-if (!lastSegment) throw new Error("demo: no segment proven");
-const macs = segmentMacs(trainingParams) * trainingParams.segments;
+  pollMs: 50,
+  publishAttestation: async (request) => {
+    timeline.info(
+      "enclave keys + evidence",
+      "enclave",
+      `X25519 ${short(request.enclaveEncryptionKey)}, signer ${short(request.enclaveSigner)}, ${hexToBytes(request.rawEvidence).length}-byte TDX quote`,
+    );
+    // The buyer's own check before sending data: full TypeScript verification of the quote
+    // (signatures, PCK chain to the pinned development root, QE binding, debug bit) and its report
+    // data = this job's binding of exactly these enclave keys.
+    const binding = attestationBinding({
+      chainId: BigInt(chainId),
+      jobMarket: deployment.jobMarket,
+      jobId,
+      enclaveEncryptionKey: request.enclaveEncryptionKey,
+      enclaveSigner: request.enclaveSigner,
+    });
+    const verified = verifyIntelQuote(hexToBytes(request.rawEvidence), {
+      at: new Date(),
+      pinnedRoots: [DEV_ROOT_CA_SPKI_SHA256],
+      expectedReportData: reportDataForBinding(binding),
+    });
+    timeline.info(
+      "quote verified (TypeScript)",
+      "buyer",
+      `measurement ${short(verified.measurement)}, PCK "${verified.pck.commonName}", chain to the pinned dev root`,
+    );
+    timeline.tx(
+      "submitAttestation (+match)",
+      "provider A",
+      await confirm(
+        publicClient,
+        providerA.writeContract({
+          ...market,
+          functionName: "submitAttestation",
+          args: [
+            jobId,
+            terms,
+            request.teeType,
+            request.enclaveEncryptionKey,
+            request.enclaveSigner,
+            request.evidence,
+          ],
+          account: providerA.account,
+        }),
+      ),
+      "on-chain: quote + QE report ECDSA-P256 (precompile 0x100), key binding, QE identity, report data = binding, measurement allow-listed",
+    );
+  },
+  waitForDelivery: async () => {
+    const enclaveKey = await attestedEnclaveKey(publicClient, deployment.jobMarket, jobId);
+    const delivery = await deliverData(blobs, enclaveKey, jobId, rows);
+    timeline.info(
+      "encrypt + upload data",
+      "buyer",
+      `to the attested key ${short(enclaveKey)} (from AttestationAccepted): X25519 + HKDF + AES-256-GCM envelopes ${short(delivery.train)}, ${short(delivery.eval)}`,
+    );
+    return delivery;
+  },
+  log: (event) => {
+    if (event.stage === "train") console.log(`  [enclave] ${event.msg}`);
+  },
+});
+await trainer.close();
+if (bundle.status !== "ok" || !bundle.submitResult || !bundle.evaluation || !bundle.metric || !bundle.adapter)
+  throw new Error(`demo: the enclave run failed: ${JSON.stringify(bundle.error)}`);
+const { base, finetuned } = bundle.evaluation;
 timeline.info(
-  "train adapter (fixed point)",
+  "train adapter",
   "enclave",
-  `${trainingParams.segments * trainingParams.steps} SGD steps, ${macs.toLocaleString("en-US")} MACs; eval accuracy ${before.correct}/${before.total} → ${lastSegment.metric.correct}/${lastSegment.metric.total}`,
+  `${bundle.inputs?.tokens} tokens through the frozen ${model.config.name} (${bundle.timings.train} ms); ${trainingParams.segments * trainingParams.steps} fixed-point SGD steps; checked against R_train/R_eval and the reference`,
 );
 timeline.info(
-  "prove (Groth16)",
+  "evaluate (buyer's eval set)",
   "enclave",
-  `${proven.proofs.length} segment(s), ${circuit.constraints.toLocaleString("en-US")} constraints each, ${((performance.now() - proveStart) / 1000).toFixed(1)} s (witness + proof)`,
+  `loss (MSE) ${base.mse.toFixed(3)} → ${finetuned.mse.toFixed(3)}, cross-entropy ${base.crossEntropy.toFixed(3)} → ${finetuned.crossEntropy.toFixed(3)} nats, accuracy ${base.correct}/${base.total} → ${finetuned.correct}/${finetuned.total} (τ = ${DEMO_TAU / 100} %)`,
 );
-const modelCommitment = toHex(lastSegment.cOut, { size: 32 });
-// Until the enclave runner encrypts the adapter to the buyer, this stands for the ciphertext hash.
-const adapterHash = keccak256(toBytes(JSON.stringify(flattenWeights(lastSegment.outputWeights).map(String))));
+timeline.info(
+  "prove (Groth16) + encrypt adapter",
+  "enclave",
+  `${((bundle.timings.prove ?? 0) / 1000).toFixed(1)} s; adapter ${bundle.adapter.bytes} bytes encrypted to the buyer; bundle signed by the attested enclave key; whole run ${((performance.now() - runStart) / 1000).toFixed(1)} s`,
+);
+const result = bundle.submitResult;
 timeline.tx(
   "submitResult (+payout)",
   "provider A",
@@ -241,17 +295,23 @@ timeline.tx(
     providerA.writeContract({
       ...market,
       functionName: "submitResult",
-      args: [
-        jobId,
-        terms,
-        modelCommitment,
-        adapterHash,
-        encodeTrainingProof(proven.commitments, proven.proofs),
-      ],
+      args: [jobId, terms, result.modelCommitment, result.modelCiphertextHash, result.proof],
       account: providerA.account,
     }),
   ),
-  `checked on-chain: Groth16 proof(s) for C0 → C_K ${short(modelCommitment)}, bound to job, provider, chain; accuracy ≥ τ`,
+  `checked on-chain: Groth16 proof(s) for C0 → C_K ${short(result.modelCommitment)}, bound to job, provider, chain; accuracy ≥ τ`,
+);
+// The buyer fetches the adapter by the ciphertext hash the market recorded and decrypts it.
+const adapter = await decryptAdapter({
+  envelope: await blobs.get(`sha256:${result.modelCiphertextHash.slice(2)}`),
+  buyerSecretKey: buyerKey,
+  jobId,
+  modelCommitment: result.modelCommitment,
+});
+timeline.info(
+  "decrypt adapter",
+  "buyer",
+  `${adapter.params.classes}×${adapter.params.features} head over ${adapter.baseModel.name}; its commitment equals the on-chain C_K`,
 );
 timeline.tx(
   "claimRefund (unused ceiling)",
@@ -393,8 +453,8 @@ console.log(
   `\nJob #${jobId} is Completed: the provider was paid only after the contracts checked the enclave's\n` +
     "attestation and a Groth16 proof of the training. The Simulated TEE's quote went through the same\n" +
     "TDX parser and verifiers as hardware quotes (real TDX, SGX and SEV-SNP evidence is verified in the\n" +
-    "tests). Not built yet, so not shown: encrypted data delivery and the small language model\n" +
-    "(enclave runner), multi-party aggregation under threshold Paillier.",
+    "tests). The buyer's data and the adapter crossed the provider only as envelopes; the plaintext\n" +
+    "existed in the enclave runner's memory alone. Not shown yet: multi-party aggregation under threshold Paillier.",
 );
 // snarkjs keeps its BN254 worker threads alive; end them so the process exits.
 await (await snarkjs.curves.getCurveFromName("bn128")).terminate();

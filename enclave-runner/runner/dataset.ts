@@ -18,7 +18,9 @@ export type DatasetLimits = {
 
 /** Serializes rows as JSON Lines (what the buyer encrypts). */
 export function encodeDataset(rows: readonly LabeledText[]): Uint8Array {
-  return new TextEncoder().encode(rows.map((r) => JSON.stringify({ text: r.text, label: r.label })).join("\n"));
+  return new TextEncoder().encode(
+    rows.map((r) => JSON.stringify({ text: r.text, label: r.label })).join("\n"),
+  );
 }
 
 /**

@@ -1,7 +1,13 @@
 // The buyer's eval set measures the result: the same rows under the initial adapter (the base
 // model's head before fine-tuning) and under the trained one. The proof checks accuracy ≥ τ; these
 // float figures (from the exact fixed-point logits) are reported alongside.
-import { type AdapterWeights, type DataRow, logits, predict, type TrainingParams } from "../../sdk/training/index.ts";
+import {
+  type AdapterWeights,
+  type DataRow,
+  logits,
+  predict,
+  type TrainingParams,
+} from "../../sdk/training/index.ts";
 
 /** Losses and accuracy of an adapter on rows. */
 export type EvalReport = {
@@ -17,7 +23,11 @@ export type EvalReport = {
 };
 
 /** Evaluates `w` on `rows` with the exact fixed-point logits. */
-export function evaluateAdapter(w: AdapterWeights, rows: readonly DataRow[], params: TrainingParams): EvalReport {
+export function evaluateAdapter(
+  w: AdapterWeights,
+  rows: readonly DataRow[],
+  params: TrainingParams,
+): EvalReport {
   const scale = 2 ** params.fracBits;
   let mse = 0;
   let ce = 0;
@@ -35,5 +45,12 @@ export function evaluateAdapter(w: AdapterWeights, rows: readonly DataRow[], par
   }
   const n = rows.length;
   const crossEntropy = ce / n;
-  return { mse: mse / n, crossEntropy, perplexity: Math.exp(crossEntropy), correct, total: n, accuracy: correct / n };
+  return {
+    mse: mse / n,
+    crossEntropy,
+    perplexity: Math.exp(crossEntropy),
+    correct,
+    total: n,
+    accuracy: correct / n,
+  };
 }

@@ -38,7 +38,13 @@ export type JobSpec = {
   maxDatasetBytes: number;
 };
 
-const BIGINT_TERMS = ["qualityThreshold", "priceCeiling", "bidDeadline", "attestDeadline", "deliveryDeadline"] as const;
+const BIGINT_TERMS = [
+  "qualityThreshold",
+  "priceCeiling",
+  "bidDeadline",
+  "attestDeadline",
+  "deliveryDeadline",
+] as const;
 const NUMBER_TERMS = ["teeTypes", "parties", "threshold", "committeeSize"] as const;
 const HEX32_TERMS = [
   "specHash",
@@ -92,7 +98,8 @@ function signedBigintOf(v: unknown, where: string): bigint {
 }
 
 function smallIntOf(v: unknown, where: string): number {
-  if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 0) bad(`${where} must be a non-negative integer`);
+  if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 0)
+    bad(`${where} must be a non-negative integer`);
   return v as number;
 }
 
@@ -111,11 +118,14 @@ function weightsOf(v: unknown, params: TrainingParams): AdapterWeights {
   const o = object(v, "training.initialWeights");
   const rows = field(o, "weights", "training.initialWeights");
   const bias = field(o, "bias", "training.initialWeights");
-  if (!Array.isArray(rows) || !Array.isArray(bias)) bad("training.initialWeights.weights and .bias must be arrays");
+  if (!Array.isArray(rows) || !Array.isArray(bias))
+    bad("training.initialWeights.weights and .bias must be arrays");
   const weights: AdapterWeights = {
     weights: (rows as unknown[]).map((row, c) => {
       if (!Array.isArray(row)) bad(`training.initialWeights.weights[${c}] must be an array`);
-      return (row as unknown[]).map((x, d) => signedBigintOf(x, `training.initialWeights.weights[${c}][${d}]`));
+      return (row as unknown[]).map((x, d) =>
+        signedBigintOf(x, `training.initialWeights.weights[${c}][${d}]`),
+      );
     }),
     bias: (bias as unknown[]).map((x, c) => signedBigintOf(x, `training.initialWeights.bias[${c}]`)),
   };
@@ -142,7 +152,8 @@ export async function parseJobSpec(text: string): Promise<JobSpec> {
   }
   const o = object(raw, "spec");
   const version = field(o, "version", "spec");
-  if (version !== JOB_SPEC_VERSION) bad(`spec.version ${String(version)} is not supported (this runner reads ${JOB_SPEC_VERSION})`);
+  if (version !== JOB_SPEC_VERSION)
+    bad(`spec.version ${String(version)} is not supported (this runner reads ${JOB_SPEC_VERSION})`);
 
   const t = object(field(o, "terms", "spec"), "spec.terms");
   const terms = {} as Record<string, unknown>;
@@ -158,7 +169,8 @@ export async function parseJobSpec(text: string): Promise<JobSpec> {
   const tr = object(field(o, "training", "spec"), "spec.training");
   const p = object(field(tr, "params", "spec.training"), "spec.training.params");
   const params = {} as Record<string, number>;
-  for (const k of PARAM_KEYS) params[k] = smallIntOf(field(p, k, "spec.training.params"), `spec.training.params.${k}`);
+  for (const k of PARAM_KEYS)
+    params[k] = smallIntOf(field(p, k, "spec.training.params"), `spec.training.params.${k}`);
   try {
     validateParams(params as TrainingParams);
   } catch (e) {
@@ -169,7 +181,9 @@ export async function parseJobSpec(text: string): Promise<JobSpec> {
   if (tau > 10_000) bad("spec.training.tau is in basis points (0..10000)");
 
   const maxDatasetBytes =
-    o.maxDatasetBytes === undefined ? DEFAULT_MAX_DATASET_BYTES : smallIntOf(o.maxDatasetBytes, "spec.maxDatasetBytes");
+    o.maxDatasetBytes === undefined
+      ? DEFAULT_MAX_DATASET_BYTES
+      : smallIntOf(o.maxDatasetBytes, "spec.maxDatasetBytes");
   if (maxDatasetBytes < 1) bad("spec.maxDatasetBytes must be positive");
 
   const spec: JobSpec = {
@@ -178,7 +192,10 @@ export async function parseJobSpec(text: string): Promise<JobSpec> {
     market: addressOf(field(o, "market", "spec"), "spec.market"),
     jobId: bigintOf(field(o, "jobId", "spec"), "spec.jobId"),
     terms: terms as JobTerms,
-    baseModel: { name: name as string, sha256: hexOf(field(base, "sha256", "spec.baseModel"), 32, "spec.baseModel.sha256") },
+    baseModel: {
+      name: name as string,
+      sha256: hexOf(field(base, "sha256", "spec.baseModel"), 32, "spec.baseModel.sha256"),
+    },
     training: { params: params as TrainingParams, initialWeights, tau },
     buyerPublicKey: hexOf(field(o, "buyerPublicKey", "spec"), 32, "spec.buyerPublicKey"),
     maxDatasetBytes,
@@ -193,7 +210,9 @@ async function checkTrainingCommitments(spec: JobSpec): Promise<void> {
   const { params, initialWeights, tau } = spec.training;
   const expected = specHash(hash, commitWeights(hash, initialWeights), params);
   if (BigInt(spec.terms.specHash) !== expected)
-    bad("spec.terms.specHash is not Poseidon(C0, hpHash) of spec.training: the statement differs from the posted one");
+    bad(
+      "spec.terms.specHash is not Poseidon(C0, hpHash) of spec.training: the statement differs from the posted one",
+    );
   if (spec.terms.qualityThreshold !== BigInt(tau))
     bad(`spec.terms.qualityThreshold ${spec.terms.qualityThreshold} differs from spec.training.tau ${tau}`);
 }

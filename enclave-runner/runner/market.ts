@@ -17,13 +17,28 @@ export interface MarketReader {
 export function viemMarketReader(client: PublicClient, market: Address): MarketReader {
   return {
     async readJob(jobId) {
-      const job = await client.readContract({ address: market, abi: jobMarketAbi, functionName: "getJob", args: [jobId] });
-      return { termsHash: job.termsHash, status: job.status, provider: job.provider, enclaveSigner: job.enclaveSigner };
+      const job = await client.readContract({
+        address: market,
+        abi: jobMarketAbi,
+        functionName: "getJob",
+        args: [jobId],
+      });
+      return {
+        termsHash: job.termsHash,
+        status: job.status,
+        provider: job.provider,
+        enclaveSigner: job.enclaveSigner,
+      };
     },
   };
 }
 
-const FINAL = new Set<number>([JobStatus.Completed, JobStatus.Cancelled, JobStatus.Expired, JobStatus.Failed]);
+const FINAL = new Set<number>([
+  JobStatus.Completed,
+  JobStatus.Cancelled,
+  JobStatus.Expired,
+  JobStatus.Failed,
+]);
 
 /**
  * Polls until the job is `Attested` with `signer` as its enclave signer. Fails with
@@ -48,9 +63,15 @@ export async function waitForAttestation(
       return job;
     }
     if (FINAL.has(job.status))
-      throw new RunnerError("AttestationNotAccepted", `job ${jobId} ended (status ${job.status}) before this enclave was attested`);
+      throw new RunnerError(
+        "AttestationNotAccepted",
+        `job ${jobId} ended (status ${job.status}) before this enclave was attested`,
+      );
     if (Date.now() >= deadline)
-      throw new RunnerError("AttestationNotAccepted", `job ${jobId} was not attested within ${options.timeoutMs} ms (status ${job.status})`);
+      throw new RunnerError(
+        "AttestationNotAccepted",
+        `job ${jobId} was not attested within ${options.timeoutMs} ms (status ${job.status})`,
+      );
     options.onWait?.(job.status);
     await new Promise((r) => setTimeout(r, options.pollMs));
   }

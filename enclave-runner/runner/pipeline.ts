@@ -8,7 +8,7 @@
 import { x25519 } from "@noble/curves/ed25519.js";
 import { type Address, bytesToHex, type Hex, toHex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
-import { encryptAdapter, adapterDocument } from "../../sdk/adapter.ts";
+import { adapterDocument, encryptAdapter } from "../../sdk/adapter.ts";
 import { attestationBinding } from "../../sdk/attestation/binding.ts";
 import { reportDataForBinding } from "../../sdk/attestation/devChain.ts";
 import {
@@ -17,14 +17,20 @@ import {
   verifyIntelQuote,
 } from "../../sdk/attestation/intelVerify.node.ts";
 import { encodeIntelEvidence } from "../../sdk/attestation/onchain.ts";
-import { type BlobId, BlobStoreError, type BlobStore, blobIdHex, parseBlobId } from "../../sdk/blobs/blobStore.ts";
+import {
+  type BlobId,
+  type BlobStore,
+  BlobStoreError,
+  blobIdHex,
+  parseBlobId,
+} from "../../sdk/blobs/blobStore.ts";
 import { decryptEnvelope, EnvelopeError } from "../../sdk/envelope/index.ts";
 import { hashJobTerms } from "../../sdk/jobTerms.ts";
 import {
   commitWeights,
   encodeTrainingProof,
-  FixedPointOverflowError,
   evaluate,
+  FixedPointOverflowError,
   getPoseidon,
   metricMet,
   proveRun,
@@ -53,6 +59,8 @@ export type AttestationRequest = {
   /** The evidence as the on-chain verifier takes it. */
   evidence: Hex;
   evidenceKind: string;
+  /** The evidence exactly as the platform produced it (a full quote with its PCK chain, or a report), for off-chain verification. */
+  rawEvidence: Hex;
 };
 
 /** The buyer's delivery: the blob ids of the encrypted training and eval sets. */
@@ -115,9 +123,13 @@ const STAGE_CODE: Record<string, RunnerErrorCode> = {
 function asRunnerError(stage: string, e: unknown): RunnerError {
   if (e instanceof RunnerError) return e;
   if (e instanceof EnvelopeError)
-    return new RunnerError(e.code === "WrongJob" ? "WrongJob" : "CorruptCiphertext", e.shortMessage, { cause: e });
+    return new RunnerError(e.code === "WrongJob" ? "WrongJob" : "CorruptCiphertext", e.shortMessage, {
+      cause: e,
+    });
   if (e instanceof BlobStoreError)
-    return new RunnerError(e.code === "TooLarge" ? "DatasetTooLarge" : "BlobUnavailable", e.shortMessage, { cause: e });
+    return new RunnerError(e.code === "TooLarge" ? "DatasetTooLarge" : "BlobUnavailable", e.shortMessage, {
+      cause: e,
+    });
   if (e instanceof FixedPointOverflowError || e instanceof TrainingMetricError)
     return new RunnerError("TrainingRejected", e.shortMessage, { cause: e });
   if (e instanceof TrainingInputError) return new RunnerError("TrainerFailed", e.shortMessage, { cause: e });
@@ -162,9 +174,15 @@ export async function runJob(options: RunJobOptions): Promise<EvidenceBundle> {
     await timed("check", async () => {
       const job = await options.market.readJob(spec.jobId);
       if (job.termsHash !== hashJobTerms(spec.terms))
-        throw new RunnerError("JobMismatch", `job ${spec.jobId}'s terms hash on chain differs from the job spec's terms`);
+        throw new RunnerError(
+          "JobMismatch",
+          `job ${spec.jobId}'s terms hash on chain differs from the job spec's terms`,
+        );
       if (job.status !== JobStatus.Open && job.status !== JobStatus.Matched)
-        throw new RunnerError("JobMismatch", `job ${spec.jobId} is in status ${job.status}, not waiting for an attestation`);
+        throw new RunnerError(
+          "JobMismatch",
+          `job ${spec.jobId} is in status ${job.status}, not waiting for an attestation`,
+        );
       if (options.baseModel.sha256 !== spec.baseModel.sha256)
         throw new RunnerError(
           "BaseModelMismatch",
@@ -198,10 +216,16 @@ export async function runJob(options: RunJobOptions): Promise<EvidenceBundle> {
         enclaveSigner: signer.address,
         evidence: onChainEvidence(evidence, reportData, options.now ?? new Date()),
         evidenceKind: evidence.kind,
+        rawEvidence: bytesToHex(evidence.evidence),
       } satisfies AttestationRequest;
     });
     await options.publishAttestation(request);
-    log({ stage: "attest", msg: "attestation published; waiting for the market to accept it", teeType: request.teeType, signer: signer.address });
+    log({
+      stage: "attest",
+      msg: "attestation published; waiting for the market to accept it",
+      teeType: request.teeType,
+      signer: signer.address,
+    });
 
     // 3. Only an attestation the market accepted lets the buyer send data: wait for it.
     const job = await timed("await-attestation", () =>
@@ -225,10 +249,17 @@ export async function runJob(options: RunJobOptions): Promise<EvidenceBundle> {
     const envelopeLimit = spec.maxDatasetBytes + Math.ceil(spec.maxDatasetBytes / 1024) * 16 + 4096;
     for (const [what, e] of Object.entries(envelopes))
       if (e.length > envelopeLimit)
-        throw new RunnerError("DatasetTooLarge", `the ${what} envelope has ${e.length} bytes, beyond the limit of ${spec.maxDatasetBytes} plaintext bytes`);
+        throw new RunnerError(
+          "DatasetTooLarge",
+          `the ${what} envelope has ${e.length} bytes, beyond the limit of ${spec.maxDatasetBytes} plaintext bytes`,
+        );
     const decrypted = await timed("decrypt", async () => {
       const open = async (envelope: Uint8Array) => {
-        const p = await decryptEnvelope({ envelope, recipientSecretKey: encryptionSecret, jobId: spec.jobId });
+        const p = await decryptEnvelope({
+          envelope,
+          recipientSecretKey: encryptionSecret,
+          jobId: spec.jobId,
+        });
         plaintexts.push(p);
         return p;
       };
@@ -236,21 +267,50 @@ export async function runJob(options: RunJobOptions): Promise<EvidenceBundle> {
     });
     const { params } = spec.training;
     const data = await timed("parse", () => ({
-      train: parseDataset(decrypted.train, { classes: params.classes, rows: params.segments * params.steps * params.batchSize, maxBytes: spec.maxDatasetBytes }, "training set"),
-      eval: parseDataset(decrypted.eval, { classes: params.classes, rows: params.evalRows, maxBytes: spec.maxDatasetBytes }, "eval set"),
+      train: parseDataset(
+        decrypted.train,
+        {
+          classes: params.classes,
+          rows: params.segments * params.steps * params.batchSize,
+          maxBytes: spec.maxDatasetBytes,
+        },
+        "training set",
+      ),
+      eval: parseDataset(
+        decrypted.eval,
+        { classes: params.classes, rows: params.evalRows, maxBytes: spec.maxDatasetBytes },
+        "eval set",
+      ),
     }));
-    log({ stage: "parse", msg: "datasets decrypted and parsed in memory", trainRows: data.train.length, evalRows: data.eval.length });
+    log({
+      stage: "parse",
+      msg: "datasets decrypted and parsed in memory",
+      trainRows: data.train.length,
+      evalRows: data.eval.length,
+    });
 
     // 5. Train (features of the frozen base, proven fixed-point SGD of the adapter).
     let lastReport = 0;
     const outcome = await timed("train", () =>
       options.trainer.train(
-        { baseModel: options.baseModel, params, initialWeights: spec.training.initialWeights, train: data.train, eval: data.eval },
+        {
+          baseModel: options.baseModel,
+          params,
+          initialWeights: spec.training.initialWeights,
+          train: data.train,
+          eval: data.eval,
+        },
         (p: TrainerProgress) => {
           const now = performance.now();
           if (p.done === p.total || now - lastReport > 1000) {
             lastReport = now;
-            log({ stage: "train", msg: `${p.phase} ${p.done}/${p.total}`, phase: p.phase, done: p.done, total: p.total });
+            log({
+              stage: "train",
+              msg: `${p.phase} ${p.done}/${p.total}`,
+              phase: p.phase,
+              done: p.done,
+              total: p.total,
+            });
           }
         },
       ),
@@ -263,12 +323,21 @@ export async function runJob(options: RunJobOptions): Promise<EvidenceBundle> {
       const rTrain = rowsRoot(hash, outcome.trainRows, params);
       const rEval = rowsRoot(hash, outcome.evalRows, params);
       if (rTrain !== BigInt(spec.terms.datasetCommitment))
-        throw new RunnerError("CommitmentMismatch", "the training rows' Merkle root differs from the job's datasetCommitment (another dataset or base model?)");
+        throw new RunnerError(
+          "CommitmentMismatch",
+          "the training rows' Merkle root differs from the job's datasetCommitment (another dataset or base model?)",
+        );
       if (rEval !== BigInt(spec.terms.evalCommitment))
-        throw new RunnerError("CommitmentMismatch", "the eval rows' Merkle root differs from the job's evalCommitment");
+        throw new RunnerError(
+          "CommitmentMismatch",
+          "the eval rows' Merkle root differs from the job's evalCommitment",
+        );
       const reference = trainAllSegments(spec.training.initialWeights, outcome.trainRows, params);
       if (!sameWeights(reference, outcome.weights))
-        throw new RunnerError("TrainerFailed", `trainer ${options.trainer.name}'s weights diverge from the fixed-point reference`);
+        throw new RunnerError(
+          "TrainerFailed",
+          `trainer ${options.trainer.name}'s weights diverge from the fixed-point reference`,
+        );
       return rTrain;
     });
     body.inputs = {
@@ -288,7 +357,10 @@ export async function runJob(options: RunJobOptions): Promise<EvidenceBundle> {
       body.metric = { correct, total, tau: spec.training.tau, met };
       body.evaluation = { base, finetuned };
       if (!met)
-        throw new RunnerError("TrainingRejected", `eval accuracy ${correct}/${total} is below the threshold τ = ${spec.training.tau / 100} %: no proof exists`);
+        throw new RunnerError(
+          "TrainingRejected",
+          `eval accuracy ${correct}/${total} is below the threshold τ = ${spec.training.tau / 100} %: no proof exists`,
+        );
       return { base, finetuned };
     });
     log({
@@ -363,7 +435,9 @@ function onChainEvidence(evidence: Evidence, reportData: Uint8Array, at: Date): 
   if (evidence.kind === "sev-snp-report") return bytesToHex(evidence.evidence);
   const verified = verifyIntelQuote(evidence.evidence, {
     at,
-    pinnedRoots: [evidence.kind === "simulated-tdx-quote" ? DEV_ROOT_CA_SPKI_SHA256 : INTEL_SGX_ROOT_CA_SPKI_SHA256],
+    pinnedRoots: [
+      evidence.kind === "simulated-tdx-quote" ? DEV_ROOT_CA_SPKI_SHA256 : INTEL_SGX_ROOT_CA_SPKI_SHA256,
+    ],
     expectedReportData: reportData,
   });
   return encodeIntelEvidence(evidence.evidence, verified.pck.publicKey);

@@ -55,8 +55,13 @@ export class ExternalTrainer implements TrainerBackend {
     const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
     const fail = async (why: string): Promise<never> => {
       child.kill("SIGKILL");
-      const how = await Promise.race([exited, new Promise<string>((r) => setTimeout(() => r("still running"), 1000))]);
-      throw new Error(`trainer backend ${this.name}: ${why} (${how}; ${stderrBytes} bytes on stderr, not shown)`);
+      const how = await Promise.race([
+        exited,
+        new Promise<string>((r) => setTimeout(() => r("still running"), 1000)),
+      ]);
+      throw new Error(
+        `trainer backend ${this.name}: ${why} (${how}; ${stderrBytes} bytes on stderr, not shown)`,
+      );
     };
     const next = async (timeoutMs?: number): Promise<BackendMessage> => {
       let timer: NodeJS.Timeout | undefined;
@@ -66,7 +71,11 @@ export class ExternalTrainer implements TrainerBackend {
           : new Promise<"timeout">((r) => {
               timer = setTimeout(() => r("timeout"), timeoutMs);
             });
-      const line = await Promise.race([lines.next(), exited.then(() => "exited" as const), ...(timeout ? [timeout] : [])]);
+      const line = await Promise.race([
+        lines.next(),
+        exited.then(() => "exited" as const),
+        ...(timeout ? [timeout] : []),
+      ]);
       clearTimeout(timer);
       if (line === "timeout") return fail(`no ready message within ${timeoutMs} ms`);
       if (line === "exited" || line.done) return fail("the backend ended before answering");
@@ -131,6 +140,9 @@ export class ExternalTrainer implements TrainerBackend {
 
 /** Waits briefly for a clean exit, then kills. */
 async function stop(child: ChildProcessWithoutNullStreams, exited: Promise<string>): Promise<void> {
-  const done = await Promise.race([exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 2000))]);
+  const done = await Promise.race([
+    exited.then(() => true),
+    new Promise<boolean>((r) => setTimeout(() => r(false), 2000)),
+  ]);
   if (!done) child.kill("SIGKILL");
 }

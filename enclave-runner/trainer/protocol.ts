@@ -1,10 +1,9 @@
 // The external trainer protocol (trainer/PROTOCOL.md), version 1: newline-delimited JSON over the
 // backend's stdin/stdout. Integers that may exceed 2^53 (weights, features) travel as decimal
 // strings. Shared by the runner's client and the example backend.
-import type { AdapterWeights } from "../../sdk/training/index.ts";
+import type { AdapterWeights, TrainingParams } from "../../sdk/training/index.ts";
 import type { SlmConfig } from "../model/index.ts";
 import type { LabeledText } from "../runner/dataset.ts";
-import type { TrainingParams } from "../../sdk/training/index.ts";
 
 /** The protocol version both sides must speak. */
 export const TRAINER_PROTOCOL_VERSION = 1;

@@ -7,8 +7,8 @@ import {
   type DataRow,
   FEATURE_BITS,
   sgdStep,
-  type TrainingParams,
   TrainingInputError,
+  type TrainingParams,
 } from "../../sdk/training/index.ts";
 
 /**
@@ -30,7 +30,9 @@ export function trainAllSegments(
   checkWeights(initial, params, "initial weights");
   rows.forEach((row, i) => {
     if (row.x.length !== params.features)
-      throw new TrainingInputError(`training row ${i} has ${row.x.length} features, expected ${params.features}`);
+      throw new TrainingInputError(
+        `training row ${i} has ${row.x.length} features, expected ${params.features}`,
+      );
     for (const [d, v] of row.x.entries()) assertSigned(v, FEATURE_BITS, `training row ${i} x[${d}]`);
   });
   let w = initial;

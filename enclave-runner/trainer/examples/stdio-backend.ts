@@ -5,8 +5,14 @@
 // thread and runs the reference fixed-point SGD. Logs go to stderr; stdout carries only protocol.
 import { createInterface } from "node:readline";
 import { Featurizer, loadOrBuildBaseModel } from "../../model/index.ts";
+import {
+  type BackendMessage,
+  fromWire,
+  type RunnerMessage,
+  TRAINER_PROTOCOL_VERSION,
+  toWire,
+} from "../protocol.ts";
 import { trainAllSegments } from "../sgd.ts";
-import { type BackendMessage, fromWire, type RunnerMessage, TRAINER_PROTOCOL_VERSION, toWire } from "../protocol.ts";
 
 const send = (m: BackendMessage) => process.stdout.write(`${JSON.stringify(m)}\n`);
 
@@ -19,16 +25,24 @@ async function train(task: Extract<RunnerMessage, { type: "train" }>["task"]): P
   const featurizer = await Featurizer.create(model);
   let features: bigint[][];
   try {
-    features = featurizer.featurize(texts, (done, total) => send({ type: "progress", phase: "featurize", done, total }));
+    features = featurizer.featurize(texts, (done, total) =>
+      send({ type: "progress", phase: "featurize", done, total }),
+    );
   } finally {
     featurizer.dispose();
   }
   const featurizeMs = performance.now() - t0;
   const trainRows = task.train.map((r, i) => ({ x: features[i] as bigint[], y: r.label }));
   const t1 = performance.now();
-  const weights = trainAllSegments(fromWire(task.initialWeights, "initialWeights"), trainRows, task.params, (done, total) =>
-    send({ type: "progress", phase: "train", done, total }),
+  const weights = trainAllSegments(
+    fromWire(task.initialWeights, "initialWeights"),
+    trainRows,
+    task.params,
+    (done, total) => send({ type: "progress", phase: "train", done, total }),
   );
+  // Test hook: a backend whose arithmetic is wrong, which the runner must catch.
+  if (process.env.BLIND_TRAINING_EXAMPLE_BACKEND_FAULT === "weights")
+    weights.bias[0] = (weights.bias[0] as bigint) + 1n;
   const encoder = new TextEncoder();
   send({
     type: "result",

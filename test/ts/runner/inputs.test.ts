@@ -9,12 +9,18 @@ import { encodeDataset, parseDataset } from "../../../enclave-runner/runner/data
 import { evaluateAdapter } from "../../../enclave-runner/runner/evaluation.ts";
 import { parseJobSpec, stringifyJobSpec } from "../../../enclave-runner/runner/jobSpec.ts";
 import { sameWeights, trainAllSegments } from "../../../enclave-runner/trainer/sgd.ts";
-import { AdapterError, adapterDocument, decryptAdapter, encodeAdapter, encryptAdapter } from "../../../sdk/adapter.ts";
+import { zeroWeights } from "../../../scripts/lib/buyer.ts";
+import { syntheticTask } from "../../../scripts/lib/syntheticTask.ts";
+import {
+  AdapterError,
+  adapterDocument,
+  decryptAdapter,
+  encodeAdapter,
+  encryptAdapter,
+} from "../../../sdk/adapter.ts";
 import { EnvelopeError } from "../../../sdk/envelope/index.ts";
 import { useNodeCrypto } from "../../../sdk/envelope/node.ts";
 import { FixedPointOverflowError, trainSegment } from "../../../sdk/training/index.ts";
-import { zeroWeights } from "../../../scripts/lib/buyer.ts";
-import { syntheticTask } from "../../../scripts/lib/syntheticTask.ts";
 import { SEGMENT_TEST_PARAMS } from "../../support/zk.ts";
 
 useNodeCrypto();
@@ -43,7 +49,11 @@ describe("dataset parsing", () => {
 
   it("rejects each kind of bad input with its code, never quoting the data", () => {
     const secret = "SECRET-TEXT-42";
-    rejects(() => parseDataset(bytes(`{"text":"${secret}","label":0}\n${secret}`), limits, "training set"), "BadData", /line 2 is not valid JSON/);
+    rejects(
+      () => parseDataset(bytes(`{"text":"${secret}","label":0}\n${secret}`), limits, "training set"),
+      "BadData",
+      /line 2 is not valid JSON/,
+    );
     rejects(() => parseDataset(new Uint8Array([0xff, 0xfe]), limits, "training set"), "BadData", /UTF-8/);
     rejects(() => parseDataset(bytes(`[1,2]`), limits, "x"), "BadData", /not a JSON object/);
     rejects(() => parseDataset(bytes(`{"text":"","label":0}`), limits, "x"), "BadData", /"text"/);
@@ -76,6 +86,7 @@ describe("job spec", async () => {
   });
 
   it("rejects a statement other than the posted one, and malformed fields, naming them", async () => {
+    // biome-ignore lint/suspicious/noExplicitAny: the edits reach into arbitrary JSON on purpose
     const mutate = async (edit: (o: Record<string, any>) => void, pattern: RegExp) => {
       const o = JSON.parse(stringifyJobSpec(spec));
       edit(o);
@@ -85,14 +96,30 @@ describe("job spec", async () => {
         return true;
       });
     };
-    await mutate((o) => { o.training.params.lrShift = 3; }, /specHash is not Poseidon/);
-    await mutate((o) => { o.training.initialWeights.bias[0] = "1"; }, /specHash is not Poseidon/);
-    await mutate((o) => { o.training.tau = 1; }, /qualityThreshold/);
-    await mutate((o) => { o.version = 2; }, /version 2 is not supported/);
-    await mutate((o) => { delete o.terms.datasetCommitment; }, /terms\.datasetCommitment is missing/);
-    await mutate((o) => { o.buyerPublicKey = "0x12"; }, /buyerPublicKey must be 32 bytes/);
-    await mutate((o) => { o.training.params.batchSize = 3; }, /batchSize/);
-    await mutate((o) => { o.training.initialWeights.weights[0][0] = "40000"; }, /16-bit|overflow|range/);
+    await mutate((o) => {
+      o.training.params.lrShift = 3;
+    }, /specHash is not Poseidon/);
+    await mutate((o) => {
+      o.training.initialWeights.bias[0] = "1";
+    }, /specHash is not Poseidon/);
+    await mutate((o) => {
+      o.training.tau = 1;
+    }, /qualityThreshold/);
+    await mutate((o) => {
+      o.version = 2;
+    }, /version 2 is not supported/);
+    await mutate((o) => {
+      delete o.terms.datasetCommitment;
+    }, /terms\.datasetCommitment is missing/);
+    await mutate((o) => {
+      o.buyerPublicKey = "0x12";
+    }, /buyerPublicKey must be 32 bytes/);
+    await mutate((o) => {
+      o.training.params.batchSize = 3;
+    }, /batchSize/);
+    await mutate((o) => {
+      o.training.initialWeights.weights[0][0] = "40000";
+    }, /16-bit|overflow|range/);
     await assert.rejects(parseJobSpec("{not json"), /BadJobSpec: the job spec is not valid JSON/);
   });
 });
@@ -103,15 +130,47 @@ describe("adapter document and envelope", () => {
     const doc = await adapterDocument({ name: "m", sha256: toHex(1n, { size: 32 }) }, params, run.weights);
     const buyer = x25519.utils.randomSecretKey();
     const envelope = await encryptAdapter(doc, bytesToHex(x25519.getPublicKey(buyer)), 7n);
-    const back = await decryptAdapter({ envelope, buyerSecretKey: buyer, jobId: 7n, modelCommitment: doc.commitment });
+    const back = await decryptAdapter({
+      envelope,
+      buyerSecretKey: buyer,
+      jobId: 7n,
+      modelCommitment: doc.commitment,
+    });
     assert.ok(sameWeights(back.weights, run.weights));
     // wrong commitment, wrong job, wrong key, flipped byte
-    await assert.rejects(decryptAdapter({ envelope, buyerSecretKey: buyer, jobId: 7n, modelCommitment: toHex(5n, { size: 32 }) }), AdapterError);
-    await assert.rejects(decryptAdapter({ envelope, buyerSecretKey: buyer, jobId: 8n, modelCommitment: doc.commitment }), (e: unknown) => e instanceof EnvelopeError && e.code === "WrongJob");
-    await assert.rejects(decryptAdapter({ envelope, buyerSecretKey: x25519.utils.randomSecretKey(), jobId: 7n, modelCommitment: doc.commitment }), (e: unknown) => e instanceof EnvelopeError && e.code === "AuthenticationFailed");
+    await assert.rejects(
+      decryptAdapter({
+        envelope,
+        buyerSecretKey: buyer,
+        jobId: 7n,
+        modelCommitment: toHex(5n, { size: 32 }),
+      }),
+      AdapterError,
+    );
+    await assert.rejects(
+      decryptAdapter({ envelope, buyerSecretKey: buyer, jobId: 8n, modelCommitment: doc.commitment }),
+      (e: unknown) => e instanceof EnvelopeError && e.code === "WrongJob",
+    );
+    await assert.rejects(
+      decryptAdapter({
+        envelope,
+        buyerSecretKey: x25519.utils.randomSecretKey(),
+        jobId: 7n,
+        modelCommitment: doc.commitment,
+      }),
+      (e: unknown) => e instanceof EnvelopeError && e.code === "AuthenticationFailed",
+    );
     const flipped = envelope.slice();
     flipped[flipped.length - 20] = (flipped[flipped.length - 20] as number) ^ 1;
-    await assert.rejects(decryptAdapter({ envelope: flipped, buyerSecretKey: buyer, jobId: 7n, modelCommitment: doc.commitment }), (e: unknown) => e instanceof EnvelopeError);
+    await assert.rejects(
+      decryptAdapter({
+        envelope: flipped,
+        buyerSecretKey: buyer,
+        jobId: 7n,
+        modelCommitment: doc.commitment,
+      }),
+      (e: unknown) => e instanceof EnvelopeError,
+    );
   });
 
   it("refuses a document whose weights do not match its stated commitment", async () => {
@@ -130,7 +189,8 @@ describe("training driver and evaluation", () => {
     const { task, run } = trainedRun();
     let w = task.initialWeights;
     const KB = params.steps * params.batchSize;
-    for (let s = 0; s < params.segments; s++) w = trainSegment(w, task.trainRows.slice(s * KB, (s + 1) * KB), params);
+    for (let s = 0; s < params.segments; s++)
+      w = trainSegment(w, task.trainRows.slice(s * KB, (s + 1) * KB), params);
     assert.ok(sameWeights(w, run.weights));
     assert.equal(run.steps.at(-1), params.segments * params.steps);
   });
@@ -140,7 +200,10 @@ describe("training driver and evaluation", () => {
     assert.throws(() => trainAllSegments(task.initialWeights, task.trainRows.slice(1), params), /S·K·B/);
     const big = zeroWeights(params);
     big.weights = big.weights.map((row) => row.map(() => 32_767n)); // logits ~ 2^17: the first step leaves 16 bits
-    assert.throws(() => trainAllSegments(big, task.trainRows, { ...params, lrShift: 0 }), FixedPointOverflowError);
+    assert.throws(
+      () => trainAllSegments(big, task.trainRows, { ...params, lrShift: 0 }),
+      FixedPointOverflowError,
+    );
   });
 
   it("reports lower loss after training on separable data, and exact accuracy", () => {

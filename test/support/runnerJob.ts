@@ -1,0 +1,95 @@
+// Support for the enclave-runner tests: the test base model, a buyer task over it sized for the
+// `segment_test` circuit, a zk market (real Groth16TrainingVerifier), and a job brought to the point
+// where an enclave attests (posted with the buyer's commitments, bid on, bidding over).
+import { x25519 } from "@noble/curves/ed25519.js";
+import { bytesToHex } from "viem";
+import {
+  type BaseModel,
+  Featurizer,
+  loadOrBuildBaseModel,
+  TEST_SLM_CONFIG,
+} from "../../enclave-runner/model/index.ts";
+import type { LabeledText } from "../../enclave-runner/runner/dataset.ts";
+import type { CircuitResult } from "../../scripts/circuits/pipeline.ts";
+import { type BuyerTask, buildJobSpec, prepareBuyerTask } from "../../scripts/lib/buyer.ts";
+import { intentRows } from "../../scripts/lib/intentTask.ts";
+import { buildJobTerms, newBuyerSecrets, postJob } from "../../scripts/lib/market.ts";
+import { CEILING, loadMarket, type Market, networkHelpers, now, viem } from "./fixture.ts";
+import { buildSegmentTestCircuit, deployGroth16Dependencies, SEGMENT_TEST_PARAMS } from "./zk.ts";
+
+export const PARAMS = SEGMENT_TEST_PARAMS;
+/** Training rows the statement needs (S·K·B). */
+export const TRAIN_ROWS = PARAMS.segments * PARAMS.steps * PARAMS.batchSize;
+
+let model: BaseModel | undefined;
+let circuit: CircuitResult | undefined;
+
+/** The test base model (built once per cache, then loaded) and the segment_test circuit. */
+export async function runnerPrerequisites(): Promise<{ model: BaseModel; circuit: CircuitResult }> {
+  model ??= await loadOrBuildBaseModel(TEST_SLM_CONFIG);
+  circuit ??= await buildSegmentTestCircuit();
+  return { model, circuit };
+}
+
+/** The buyer's rows: intents over the circuit's classes; `marker` is put into every text. */
+export function buyerRows(seed = 11, marker?: string): { train: LabeledText[]; eval: LabeledText[] } {
+  return {
+    train: intentRows(TRAIN_ROWS, PARAMS.classes, seed, marker),
+    eval: intentRows(PARAMS.evalRows, PARAMS.classes, seed + 1000, marker),
+  };
+}
+
+/** Featurizes and commits the buyer's rows. */
+export async function buyerTask(rows = buyerRows(), tau = 5000): Promise<BuyerTask> {
+  const { model } = await runnerPrerequisites();
+  const featurizer = await Featurizer.create(model);
+  try {
+    return await prepareBuyerTask(featurizer, { params: PARAMS, ...rows, tau });
+  } finally {
+    featurizer.dispose();
+  }
+}
+
+/** The market fixture with the real Groth16TrainingVerifier of segment_test. */
+async function deployZkMarket(): Promise<Market> {
+  const m = await loadMarket();
+  const { circuit } = await runnerPrerequisites();
+  const deps = await deployGroth16Dependencies(m.publicClient, m.deployer, circuit);
+  const zk = await viem.deployContract("Groth16TrainingVerifier", [
+    deps.segmentVerifier,
+    deps.poseidon4,
+    deps.poseidon6,
+  ]);
+  await m.jobMarket.write.setTrainingVerifier([zk.address], { account: m.deployer.account });
+  return m;
+}
+export const loadZkMarket = () => networkHelpers.loadFixture(deployZkMarket);
+
+/** A job posted with `task`'s commitments, bid on by the provider, bidding over; and its spec. */
+export async function jobAwaitingAttestation(
+  m: Market,
+  task: BuyerTask,
+  edit?: (s: ReturnType<typeof buildJobSpec>) => void,
+) {
+  const { model } = await runnerPrerequisites();
+  const secrets = newBuyerSecrets(m.stranger.account.address);
+  const terms = {
+    ...buildJobTerms({ now: await now(), secrets, priceCeiling: CEILING }),
+    ...task.commitments,
+  };
+  const { jobId } = await postJob(m.publicClient, m.buyer, m.deployment, terms);
+  await m.jobMarket.write.placeBid([jobId, terms, CEILING / 2n], { account: m.provider.account });
+  await networkHelpers.time.increaseTo(terms.bidDeadline);
+  const buyerKey = x25519.utils.randomSecretKey();
+  const spec = buildJobSpec({
+    chainId: BigInt(m.chainId),
+    market: m.deployment.jobMarket,
+    jobId,
+    terms,
+    model,
+    task,
+    buyerPublicKey: bytesToHex(x25519.getPublicKey(buyerKey)),
+  });
+  edit?.(spec);
+  return { jobId, terms, spec, buyerKey };
+}

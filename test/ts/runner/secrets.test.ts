@@ -1,0 +1,237 @@
+// The plaintext never leaves the runner's memory: a whole job runs through the `enclave-runner`
+// CLI (a child process with its own TMPDIR and model cache) on data where every text carries a
+// recognisable marker; afterwards the marker (as text, hex or base64) is searched in everything the
+// runner could have written: its stdout and stderr, its output folder, the blob store, its temp
+// folder and its cache. Also: --help and usage errors.
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { after, before, describe, it } from "node:test";
+import * as snarkjs from "snarkjs";
+import type { EvidenceBundle } from "../../../enclave-runner/runner/bundle.ts";
+import { encodeDataset } from "../../../enclave-runner/runner/dataset.ts";
+import { stringifyJobSpec } from "../../../enclave-runner/runner/jobSpec.ts";
+import type { AttestationRequest } from "../../../enclave-runner/runner/pipeline.ts";
+import { attestedEnclaveKey, deliverData } from "../../../scripts/lib/buyer.ts";
+import { LocalFolderBlobStore } from "../../../sdk/blobs/localFolder.node.ts";
+import { useNodeCrypto } from "../../../sdk/envelope/node.ts";
+import { JobStatus } from "../../../sdk/types.ts";
+import { connection } from "../../support/fixture.ts";
+import {
+  buyerRows,
+  buyerTask,
+  jobAwaitingAttestation,
+  loadZkMarket,
+  runnerPrerequisites,
+} from "../../support/runnerJob.ts";
+
+useNodeCrypto();
+const ROOT = path.join(import.meta.dirname, "..", "..", "..");
+const CLI = path.join(ROOT, "enclave-runner", "cli.ts");
+
+/** Serves the in-process chain over HTTP JSON-RPC, so a child process can read it. */
+async function serveChain(): Promise<{ server: Server; url: string }> {
+  const server = createServer((req, res) => {
+    let body = "";
+    req.on("data", (c: Buffer) => {
+      body += c.toString();
+    });
+    req.on("end", async () => {
+      const call = JSON.parse(body) as { id: number; method: string; params?: unknown[] };
+      try {
+        const result = await connection.provider.request({ method: call.method, params: call.params ?? [] });
+        res.end(JSON.stringify({ jsonrpc: "2.0", id: call.id, result }));
+      } catch (e) {
+        res.end(JSON.stringify({ jsonrpc: "2.0", id: call.id, error: { code: -32000, message: String(e) } }));
+      }
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const address = server.address();
+  if (address === null || typeof address === "string") throw new Error("no port");
+  return { server, url: `http://127.0.0.1:${address.port}` };
+}
+
+function filesUnder(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { recursive: true, encoding: "utf8" })
+    .map((f) => path.join(dir, f))
+    .filter((f) => statSync(f).isFile());
+}
+
+/** Where the marker appears in `bytes`, in any of its encodings (undefined if nowhere). */
+function findMarker(bytes: Buffer, marker: string): string | undefined {
+  for (const [name, needle] of [
+    ["text", marker],
+    ["hex", Buffer.from(marker).toString("hex")],
+    ["base64", Buffer.from(marker).toString("base64").replace(/=+$/, "")],
+  ] as const)
+    if (bytes.includes(Buffer.from(needle))) return name;
+  return undefined;
+}
+
+function run(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; out: string; err: string }> & { child: ChildProcess } {
+  const child = spawn(process.execPath, [CLI, ...args], { env: { ...process.env, ...env }, cwd: ROOT });
+  let out = "";
+  let err = "";
+  child.stdout.on("data", (c: Buffer) => {
+    out += c.toString();
+  });
+  child.stderr.on("data", (c: Buffer) => {
+    err += c.toString();
+  });
+  const done = new Promise<{ code: number | null; out: string; err: string }>((resolve) =>
+    child.on("exit", (code) => resolve({ code, out, err })),
+  ) as Promise<{ code: number | null; out: string; err: string }> & { child: ChildProcess };
+  done.child = child;
+  return done;
+}
+
+let chain: { server: Server; url: string };
+before(async () => {
+  await runnerPrerequisites();
+  chain = await serveChain();
+});
+after(async () => {
+  chain.server.close();
+  await (await snarkjs.curves.getCurveFromName("bn128")).terminate();
+});
+
+describe("enclave-runner CLI", () => {
+  it("prints help with exit 0, and exits 2 naming a missing option", async () => {
+    const help = await run(["run", "--help"]);
+    assert.equal(help.code, 0);
+    assert.match(help.out, /Usage: enclave-runner run --job <id>/);
+    const missing = await run(["run", "--job", "1"]);
+    assert.equal(missing.code, 2);
+    assert.match(missing.err, /--spec is required/);
+    const unknown = await run(["train"]);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.err, /unknown command train/);
+  });
+
+  it("runs a whole job without the plaintext ever reaching disk, logs or output", async () => {
+    const marker = `BT-MARKER-${randomBytes(8).toString("hex")}`;
+    const rows = buyerRows(11, marker);
+    const task = await buyerTask(rows);
+    const m = await loadZkMarket();
+    const job = await jobAwaitingAttestation(m, task);
+    const { circuit } = await runnerPrerequisites();
+
+    const root = mkdtempSync(path.join(tmpdir(), "bt-secrets-"));
+    const dirs = {
+      tmp: path.join(root, "tmp"),
+      out: path.join(root, "out"),
+      blobs: path.join(root, "blobs"),
+      cache: path.join(root, "cache"),
+    };
+    for (const d of Object.values(dirs)) rmSync(d, { recursive: true, force: true });
+    const { mkdirSync } = await import("node:fs");
+    for (const d of Object.values(dirs)) mkdirSync(d, { recursive: true });
+    const specFile = path.join(root, "spec.json");
+    writeFileSync(specFile, stringifyJobSpec(job.spec));
+    const deliveryFile = path.join(root, "delivery.json");
+
+    const runner = run(
+      [
+        "run",
+        "--job",
+        job.jobId.toString(),
+        "--spec",
+        specFile,
+        "--rpc",
+        chain.url,
+        "--blobs",
+        dirs.blobs,
+        "--delivery",
+        deliveryFile,
+        "--out",
+        dirs.out,
+        "--circuit",
+        path.dirname(circuit.wasm),
+        "--workers",
+        "2",
+        "--timeout",
+        "300",
+      ],
+      { TMPDIR: dirs.tmp, TEMP: dirs.tmp, BLIND_TRAINING_CACHE: dirs.cache },
+    );
+    try {
+      // The provider node's part: submit the enclave's attestation as soon as it is written.
+      const attestationFile = path.join(dirs.out, "attestation.json");
+      const deadline = Date.now() + 120_000;
+      while (!existsSync(attestationFile)) {
+        if (Date.now() > deadline || runner.child.exitCode !== null)
+          assert.fail(`no attestation.json: ${(await runner).err}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const request = JSON.parse(readFileSync(attestationFile, "utf8")) as AttestationRequest;
+      await m.jobMarket.write.submitAttestation(
+        [
+          job.jobId,
+          job.terms,
+          request.teeType,
+          request.enclaveEncryptionKey,
+          request.enclaveSigner,
+          request.evidence,
+        ],
+        { account: m.provider.account },
+      );
+      // The buyer's part: encrypt to the key the market accepted, upload, tell the provider the ids.
+      const enclaveKey = await attestedEnclaveKey(m.publicClient, m.deployment.jobMarket, job.jobId);
+      const delivery = await deliverData(new LocalFolderBlobStore(dirs.blobs), enclaveKey, job.jobId, rows);
+      writeFileSync(`${deliveryFile}.tmp`, JSON.stringify(delivery));
+      const { renameSync } = await import("node:fs");
+      renameSync(`${deliveryFile}.tmp`, deliveryFile);
+
+      const result = await runner;
+      assert.equal(result.code, 0, result.err);
+      const bundle = JSON.parse(readFileSync(path.join(dirs.out, "bundle.json"), "utf8")) as EvidenceBundle;
+      assert.equal(bundle.status, "ok", JSON.stringify(bundle.error));
+      assert.ok(
+        result.out
+          .split("\n")
+          .filter(Boolean)
+          .every((l) => JSON.parse(l).stage),
+        "stdout is JSON log lines",
+      );
+      assert.ok(bundle.submitResult);
+      await m.jobMarket.write.submitResult(
+        [
+          job.jobId,
+          job.terms,
+          bundle.submitResult.modelCommitment,
+          bundle.submitResult.modelCiphertextHash,
+          bundle.submitResult.proof,
+        ],
+        { account: m.provider.account },
+      );
+      assert.equal(await m.jobMarket.read.statusOf([job.jobId]), JobStatus.Completed);
+
+      // The search works: it finds the marker in the plaintext the buyer encrypted.
+      assert.equal(findMarker(Buffer.from(encodeDataset(rows.train)), marker), "text");
+      const scanned = [...Object.values(dirs).flatMap(filesUnder)];
+      assert.ok(scanned.length >= 5, `only ${scanned.length} files to scan`);
+      assert.ok(
+        scanned.some((f) => f.startsWith(dirs.cache)),
+        "the runner's model cache is scanned too",
+      );
+      for (const file of scanned) {
+        const where = findMarker(readFileSync(file), marker);
+        assert.equal(where, undefined, `the marker appears (${where}) in ${path.relative(root, file)}`);
+      }
+      assert.equal(findMarker(Buffer.from(result.out), marker), undefined, "marker in stdout");
+      assert.equal(findMarker(Buffer.from(result.err), marker), undefined, "marker in stderr");
+    } finally {
+      runner.child.kill("SIGKILL");
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
