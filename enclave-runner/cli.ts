@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import * as snarkjs from "snarkjs";
 import { createPublicClient, http } from "viem";
 import type { BlobStore } from "../sdk/blobs/blobStore.ts";
 import { HttpBlobStore } from "../sdk/blobs/http.ts";
@@ -204,6 +205,8 @@ async function run(argv: string[]): Promise<number> {
     return bundle.status === "ok" ? 0 : 1;
   } finally {
     await trainer.close();
+    // snarkjs keeps its BN254 worker threads alive after proving; end them so the process exits.
+    if (circuit) await (await snarkjs.curves.getCurveFromName("bn128")).terminate();
   }
 }
 
