@@ -3,7 +3,7 @@
 // for the provider, and — once the market has accepted an enclave's attestation — encrypt the data
 // to that enclave's key (read from the AttestationAccepted event, not from the provider) and upload it.
 import { type Address, type Hex, hexToBytes, type PublicClient, parseEventLogs } from "viem";
-import type { Featurizer, BaseModel } from "../../enclave-runner/model/index.ts";
+import type { BaseModel, Featurizer } from "../../enclave-runner/model/index.ts";
 import { encodeDataset, type LabeledText } from "../../enclave-runner/runner/dataset.ts";
 import { JOB_SPEC_VERSION, type JobSpec } from "../../enclave-runner/runner/jobSpec.ts";
 import type { Delivery } from "../../enclave-runner/runner/pipeline.ts";
@@ -42,13 +42,25 @@ export type BuyerTask = {
 /** Featurizes the buyer's rows with the public base model and computes specHash, R_train, R_eval. */
 export async function prepareBuyerTask(
   featurizer: Featurizer,
-  p: { params: TrainingParams; train: LabeledText[]; eval: LabeledText[]; tau: number; initialWeights?: AdapterWeights },
+  p: {
+    params: TrainingParams;
+    train: LabeledText[];
+    eval: LabeledText[];
+    tau: number;
+    initialWeights?: AdapterWeights;
+  },
 ): Promise<BuyerTask> {
   const initialWeights = p.initialWeights ?? zeroWeights(p.params);
   const features = featurizer.featurize([...p.train, ...p.eval].map((r) => r.text));
   const trainRows = p.train.map((r, i) => ({ x: features[i] as bigint[], y: r.label }));
   const evalRows = p.eval.map((r, i) => ({ x: features[p.train.length + i] as bigint[], y: r.label }));
-  const commitments = await jobCommitments({ params: p.params, initialWeights, trainRows, evalRows, tau: p.tau });
+  const commitments = await jobCommitments({
+    params: p.params,
+    initialWeights,
+    trainRows,
+    evalRows,
+    tau: p.tau,
+  });
   return { ...p, initialWeights, trainRows, evalRows, commitments };
 }
 
@@ -95,11 +107,17 @@ export async function deliverData(
   blobs: BlobStore,
   enclaveKey: Hex,
   jobId: bigint,
-  data: { train: readonly LabeledText[]; eval: readonly LabeledText[] } | { trainBytes: Uint8Array; evalBytes: Uint8Array },
+  data:
+    | { train: readonly LabeledText[]; eval: readonly LabeledText[] }
+    | { trainBytes: Uint8Array; evalBytes: Uint8Array },
 ): Promise<Delivery> {
   const [train, evalBytes] =
-    "trainBytes" in data ? [data.trainBytes, data.evalBytes] : [encodeDataset(data.train), encodeDataset(data.eval)];
+    "trainBytes" in data
+      ? [data.trainBytes, data.evalBytes]
+      : [encodeDataset(data.train), encodeDataset(data.eval)];
   const seal = (plaintext: Uint8Array) =>
-    encryptEnvelope({ plaintext, recipientPublicKey: hexToBytes(enclaveKey), jobId }).then((e) => blobs.put(e));
+    encryptEnvelope({ plaintext, recipientPublicKey: hexToBytes(enclaveKey), jobId }).then((e) =>
+      blobs.put(e),
+    );
   return { train: await seal(train), eval: await seal(evalBytes) };
 }

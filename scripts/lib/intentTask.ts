@@ -34,16 +34,36 @@ const SLOTS: Record<string, readonly string[]> = {
 };
 
 const TEMPLATES: readonly (readonly string[])[] = [
-  ["schedule a meeting with {name} {day} at {time}", "put lunch with {name} in my calendar {day}", "book {time} {day} for a call with {name}"],
-  ["send an email to {name} about the {thing}", "email {name} the {thing}", "write to {name} regarding the {thing}"],
+  [
+    "schedule a meeting with {name} {day} at {time}",
+    "put lunch with {name} in my calendar {day}",
+    "book {time} {day} for a call with {name}",
+  ],
+  [
+    "send an email to {name} about the {thing}",
+    "email {name} the {thing}",
+    "write to {name} regarding the {thing}",
+  ],
   ["what is the weather in {city} {day}", "will it rain in {city} {day}?", "how hot is it in {city}"],
   ["play some {genre} music", "put on {genre}", "I want to hear {genre} now"],
   ["set a timer for {n} minutes", "start a {n} minute countdown", "timer {n} min please"],
-  ["add {item} to my shopping list", "we are out of {item}, add it to the list", "put {item} on the groceries"],
-  ["book a flight from {city} to {city}", "find me a ticket to {city} {day}", "I need to fly to {city} {day}"],
+  [
+    "add {item} to my shopping list",
+    "we are out of {item}, add it to the list",
+    "put {item} on the groceries",
+  ],
+  [
+    "book a flight from {city} to {city}",
+    "find me a ticket to {city} {day}",
+    "I need to fly to {city} {day}",
+  ],
   ["remind me to {task} {day}", "don't let me forget to {task}", "set a reminder: {task} {day}"],
   ["turn off the lights in the {room}", "switch on the {room} lights", "dim the lights in the {room}"],
-  ["what is my balance on the {account} account", "how much money is in my {account} account", "show the {account} balance"],
+  [
+    "what is my balance on the {account} account",
+    "how much money is in my {account} account",
+    "show the {account} balance",
+  ],
 ];
 
 /**
@@ -51,7 +71,8 @@ const TEMPLATES: readonly (readonly string[])[] = [
  * `marker`, when given, is inserted into every text (the secrets test looks for it everywhere).
  */
 export function intentRows(count: number, classes: number, seed: number, marker?: string): LabeledText[] {
-  if (classes < 2 || classes > INTENTS.length) throw new Error(`intentRows: classes must be 2..${INTENTS.length}`);
+  if (classes < 2 || classes > INTENTS.length)
+    throw new Error(`intentRows: classes must be 2..${INTENTS.length}`);
   const random = seededRandom(seed);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T;
   return Array.from({ length: count }, () => {
