@@ -58,8 +58,9 @@ const { circuit, params: trainingParams } = await buildTrainingCircuit(circuitNa
 );
 console.log("");
 const timeline = new Timeline();
-/** The buyer's accuracy threshold in basis points (the proof shows eval accuracy ≥ τ). */
-const DEMO_TAU = Number(process.env.DEMO_TAU ?? 5_000);
+/** The buyer's accuracy threshold in basis points (the proof shows eval accuracy ≥ τ). 30 %: four proven
+ *  SGD steps on 32 rows (the segment_demo circuit) over 10 intents reach 6/16 on this eval set. */
+const DEMO_TAU = Number(process.env.DEMO_TAU ?? 3_000);
 
 // 1. Deploy the system with the real Ignition module (LocalDevnet = core + Simulated TEE).
 const deployment = await deployLocalDevnet(connection);
