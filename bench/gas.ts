@@ -21,7 +21,11 @@ import {
 import { formatTable } from "../scripts/lib/timeline.ts";
 import {
   ETH,
+  hashMultiPartySpec,
+  indexMask,
   type JobTerms,
+  type MultiPartySpec,
+  recordedHashOf,
   signCancelJob,
   signExtendDelivery,
   signPermit,
@@ -259,6 +263,87 @@ await measure(
   "enforceDeadline_delivery",
   "delivery missed: slash + refund credit",
   market.write.enforceDeadline([id5, job5.terms], { account: relayer.account }),
+);
+
+// A multi-party job (docs/MULTIPARTY.md): 3 data parties (party 1 drops out), a 2-of-3 committee.
+const wallets = await viem.getWalletClients();
+const dataParties = wallets.slice(6, 9);
+const committee = wallets.slice(9, 12);
+if (dataParties.length !== 3 || committee.length !== 3) throw new Error("bench:gas: need 12 accounts");
+const coordinator = await viem.getContractAt(
+  "MultiPartyCoordinator",
+  deployment.multiPartyCoordinator ?? "0x",
+);
+const multiPartyJob = async () => {
+  const { terms: base } = await newJob();
+  const spec: MultiPartySpec = {
+    dataParties: dataParties.map((w) => w.account.address),
+    committee: committee.map((w) => w.account.address),
+    committeeKeys: committee.map((w) => keccak256(toBytes(`x25519 ${w.account.address}`))),
+    updateDeadline: base.attestDeadline + 600n,
+    aggregateDeadline: base.attestDeadline + 1_200n,
+    shareDeadline: base.attestDeadline + 1_800n,
+  };
+  const terms = {
+    ...base,
+    parties: 3,
+    threshold: 2,
+    committeeSize: 3,
+    committeeHash: hashMultiPartySpec(spec),
+  };
+  const { jobId } = await postJob(publicClient, buyer, deployment, terms);
+  await market.write.placeBid([jobId, terms, parseEther("0.5")], { account: providerA.account });
+  await networkHelpers.time.increaseTo(terms.bidDeadline);
+  await market.write.submitAttestation([jobId, terms, ...(await attest(jobId, terms))], {
+    account: providerA.account,
+  });
+  const update = (i: number) =>
+    coordinator.write.recordUpdate(
+      [jobId, terms, spec, BigInt(i), recordedHashOf(toBytes(`update ${jobId} ${i}`))],
+      { account: dataParties[i]?.account },
+    );
+  const aggregate = () =>
+    coordinator.write.recordAggregate(
+      [jobId, terms, spec, recordedHashOf(toBytes(`aggregate ${jobId}`)), indexMask([0, 2])],
+      { account: providerA.account },
+    );
+  const share = (i: number) =>
+    coordinator.write.recordShare(
+      [jobId, terms, spec, BigInt(i), recordedHashOf(toBytes(`share ${jobId} ${i}`))],
+      {
+        account: committee[i]?.account,
+      },
+    );
+  return { jobId, terms, spec, update, aggregate, share };
+};
+const mp = await multiPartyJob();
+await measure("recordUpdate_first", "first record of a job: checks the spec once", mp.update(0));
+await measure("recordUpdate", "a later party (party 1 drops out)", mp.update(2));
+await networkHelpers.time.increaseTo(mp.spec.updateDeadline + 1n);
+await measure("recordAggregate", "provider, includes parties 0 and 2", mp.aggregate());
+await measure("recordShare", "first decryption share", mp.share(1));
+await measure("recordShare_quorum", "the threshold-th share: QuorumReached", mp.share(2));
+await measure(
+  "submitResult_multiParty",
+  "settlement after the quorum (TestTrainingVerifier)",
+  market.write.submitResult(
+    [mp.jobId, mp.terms, keccak256(toBytes("model")), keccak256(toBytes("ciphertext")), VALID_PROOF],
+    { account: providerA.account },
+  ),
+);
+const mpTimeout = await multiPartyJob();
+await mpTimeout.update(0);
+await networkHelpers.time.increaseTo(mpTimeout.spec.updateDeadline + 1n);
+await coordinator.write.recordAggregate(
+  [mpTimeout.jobId, mpTimeout.terms, mpTimeout.spec, keccak256(toBytes("aggregate")), indexMask([0])],
+  { account: providerA.account },
+);
+await mpTimeout.share(0);
+await networkHelpers.time.increaseTo(mpTimeout.terms.deliveryDeadline + 1n);
+await measure(
+  "enforceDeadline_committee",
+  "multi-party, 1 of 2 shares: collateral released, full refund",
+  market.write.enforceDeadline([mpTimeout.jobId, mpTimeout.terms], { account: relayer.account }),
 );
 
 // Stake exit and treasury.

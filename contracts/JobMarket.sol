@@ -10,6 +10,7 @@ import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/Reentrancy
 
 import {IEnclaveRegistry} from "./interfaces/IEnclaveRegistry.sol";
 import {IJobMarket} from "./interfaces/IJobMarket.sol";
+import {IMultiPartyCoordinator} from "./interfaces/IMultiPartyCoordinator.sol";
 import {IProviderRegistry} from "./interfaces/IProviderRegistry.sol";
 import {ITrainingVerifier} from "./interfaces/ITrainingVerifier.sol";
 import {AssetTransfers} from "./libraries/AssetTransfers.sol";
@@ -50,6 +51,8 @@ contract JobMarket is IJobMarket, Ownable2Step, EIP712, ReentrancyGuardTransient
     ITrainingVerifier public trainingVerifier;
     /// @inheritdoc IJobMarket
     uint16 public collateralRatioBps;
+    /// @inheritdoc IJobMarket
+    IMultiPartyCoordinator public multiPartyCoordinator;
     /// @inheritdoc IJobMarket
     uint256 public jobCount;
     /// @inheritdoc IJobMarket
@@ -183,6 +186,7 @@ contract JobMarket is IJobMarket, Ownable2Step, EIP712, ReentrancyGuardTransient
         _requireActiveProvider(jobId, job, JobStatus.Attested);
         if (block.timestamp > job.deliveryDeadline) revert JobMarketDeadlinePassed(job.deliveryDeadline);
         if (modelCommitment == bytes32(0) || modelCiphertextHash == bytes32(0)) revert JobMarketEmptyResult();
+        if (terms.parties > 1) _requireQuorum(jobId);
         ITrainingVerifier verifier = trainingVerifier;
         if (address(verifier) == address(0)) revert JobMarketTrainingVerifierNotSet();
 
@@ -234,6 +238,7 @@ contract JobMarket is IJobMarket, Ownable2Step, EIP712, ReentrancyGuardTransient
             _fail(jobId, job, terms.asset, FailureReason.AttestationDeadlineMissed);
         } else if (status == JobStatus.Attested) {
             if (block.timestamp <= job.deliveryDeadline) revert JobMarketDeadlineNotPassed(job.deliveryDeadline);
+            if (terms.parties > 1 && _failIfCommitteeAtFault(jobId, job, terms.asset)) return;
             _fail(jobId, job, terms.asset, FailureReason.DeliveryDeadlineMissed);
         } else {
             revert JobMarketInvalidStatus(jobId, status);
@@ -325,6 +330,12 @@ contract JobMarket is IJobMarket, Ownable2Step, EIP712, ReentrancyGuardTransient
     }
 
     /// @inheritdoc IJobMarket
+    function setMultiPartyCoordinator(IMultiPartyCoordinator coordinator) external onlyOwner {
+        multiPartyCoordinator = coordinator;
+        emit MultiPartyCoordinatorSet(address(coordinator));
+    }
+
+    /// @inheritdoc IJobMarket
     function setCollateralRatio(uint16 bps) external onlyOwner {
         _setCollateralRatio(bps);
     }
@@ -413,7 +424,7 @@ contract JobMarket is IJobMarket, Ownable2Step, EIP712, ReentrancyGuardTransient
         if (terms.deliveryDeadline > latest) revert JobMarketDeadlineTooFar(terms.deliveryDeadline, latest);
     }
 
-    function _checkParties(JobTerms calldata terms) private pure {
+    function _checkParties(JobTerms calldata terms) private view {
         uint8 parties = terms.parties;
         if (parties == 1) {
             if (terms.threshold != 0 || terms.committeeSize != 0 || terms.committeeHash != bytes32(0)) {
@@ -424,6 +435,7 @@ contract JobMarket is IJobMarket, Ownable2Step, EIP712, ReentrancyGuardTransient
                 revert JobMarketInvalidParties(parties, terms.threshold, terms.committeeSize);
             }
             if (terms.committeeHash == bytes32(0)) revert JobMarketEmptyCommitment("committeeHash");
+            if (address(multiPartyCoordinator) == address(0)) revert JobMarketMultiPartyCoordinatorNotSet();
         }
     }
 
@@ -488,6 +500,31 @@ contract JobMarket is IJobMarket, Ownable2Step, EIP712, ReentrancyGuardTransient
         uint256 toBuyer = providerRegistry.slash(job.provider, asset, collateral);
         job.compensation = uint96(toBuyer); // toBuyer ≤ collateral < 2^96
         emit JobFailed(jobId, reason, collateral, toBuyer);
+    }
+
+    /// @dev A multi-party job settles only once the committee decrypted the aggregate.
+    function _requireQuorum(uint256 jobId) private view {
+        IMultiPartyCoordinator coordinator = multiPartyCoordinator;
+        if (address(coordinator) == address(0) || !coordinator.quorumReached(jobId)) {
+            revert JobMarketQuorumNotReached(jobId);
+        }
+    }
+
+    /// @dev A multi-party job past its delivery deadline whose aggregate was recorded but not
+    ///      decrypted by a quorum failed through the committee's fault, not the provider's: the job
+    ///      fails, the buyer's full escrow becomes refundable and the provider's collateral is
+    ///      released, not slashed. Returns false (nothing done) when the provider is to blame.
+    function _failIfCommitteeAtFault(uint256 jobId, Job storage job, address asset) private returns (bool) {
+        IMultiPartyCoordinator coordinator = multiPartyCoordinator;
+        // Without a coordinator (governance removed it) nothing shows the committee at fault.
+        if (address(coordinator) == address(0)) return false;
+        (bool atFault, uint256 missingMembers) = coordinator.committeeFault(jobId);
+        if (!atFault) return false;
+        job.status = JobStatus.Failed;
+        emit CommitteeDefaulted(jobId, missingMembers);
+        emit JobFailed(jobId, FailureReason.CommitteeDeadlineMissed, 0, 0);
+        providerRegistry.unlockCollateral(job.provider, asset, job.collateral);
+        return true;
     }
 
     function _refundable(Job storage job, JobTerms calldata terms) private view returns (uint256) {

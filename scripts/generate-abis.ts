@@ -7,6 +7,7 @@ import { fileURLToPath } from "node:url";
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const contracts = {
   jobMarketAbi: "contracts/JobMarket.sol/JobMarket.json",
+  multiPartyCoordinatorAbi: "contracts/MultiPartyCoordinator.sol/MultiPartyCoordinator.json",
   providerRegistryAbi: "contracts/ProviderRegistry.sol/ProviderRegistry.json",
   enclaveRegistryAbi: "contracts/EnclaveRegistry.sol/EnclaveRegistry.json",
   intelQuoteVerifierAbi: "contracts/verifiers/IntelQuoteVerifier.sol/IntelQuoteVerifier.json",

@@ -7,6 +7,8 @@ export type Deployment = {
   jobMarket: Address;
   providerRegistry: Address;
   enclaveRegistry: Address;
+  /** MultiPartyCoordinator recording multi-party jobs' update, aggregate and share hashes. */
+  multiPartyCoordinator?: Address | undefined;
   /** The ERC-20 accepted besides ETH, or the zero address. */
   stakeToken: Address;
   /** IntelQuoteVerifier (production mode) checking TDX and SGX quotes. */
@@ -25,6 +27,7 @@ export type Deployment = {
 
 const REQUIRED = ["jobMarket", "providerRegistry", "enclaveRegistry", "stakeToken"] as const;
 const OPTIONAL_ADDRESSES = [
+  "multiPartyCoordinator",
   "intelQuoteVerifier",
   "statementVerifier",
   "simulatedVerifier",

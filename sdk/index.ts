@@ -6,6 +6,7 @@ export * from "./envelope/index.ts";
 export * from "./errors.ts";
 export * from "./generated/abis.ts";
 export * from "./jobTerms.ts";
+export * from "./multiParty.ts";
 export * from "./ownerActions.ts";
 export * from "./paillier/index.ts";
 export * from "./permit.ts";

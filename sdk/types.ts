@@ -24,13 +24,15 @@ export const JobStatus = {
 /** A job status number. */
 export type JobStatus = (typeof JobStatus)[keyof typeof JobStatus];
 
-/** Why a matched job failed, as numbered on-chain. */
+/** Why a matched job failed, as numbered on-chain (`contracts/types/JobStatus.sol`). */
 export const FailureReason = {
   None: 0,
   AttestationDeadlineMissed: 1,
   DeliveryDeadlineMissed: 2,
   AttestationRejected: 3,
   ProofRejected: 4,
+  /** Multi-party: the committee did not decrypt the aggregate in time; the provider is not slashed. */
+  CommitteeDeadlineMissed: 5,
 } as const;
 /** A failure reason number. */
 export type FailureReason = (typeof FailureReason)[keyof typeof FailureReason];

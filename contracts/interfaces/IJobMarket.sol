@@ -3,6 +3,7 @@ pragma solidity ^0.8.28;
 
 import {FailureReason, JobStatus} from "../types/JobStatus.sol";
 import {TeeType} from "../types/TeeType.sol";
+import {IMultiPartyCoordinator} from "./IMultiPartyCoordinator.sol";
 import {ITrainingVerifier} from "./ITrainingVerifier.sol";
 
 /// @title IJobMarket
@@ -20,7 +21,9 @@ interface IJobMarket {
     /// @param evalCommitment Commitment to the evaluation data.
     /// @param qualityThreshold The metric threshold the delivered model must meet (fixed-point, spec-defined).
     /// @param measurement Required enclave measurement, or zero for any allow-listed one of an accepted type.
-    /// @param committeeHash Multi-party jobs: hash of the decryption committee's keys; zero otherwise.
+    /// @param committeeHash Multi-party jobs: `keccak256(abi.encode(spec))` of the job's
+    ///        {IMultiPartyCoordinator-MultiPartySpec} (data parties, committee and its keys, deadlines);
+    ///        zero otherwise.
     /// @param asset Payment and collateral asset: `address(0)` for ETH or the registry's stake token.
     /// @param priceCeiling Escrowed amount and the highest acceptable bid.
     /// @param ownerKey Key that authorizes buyer actions (EIP-712); generated for this job.
@@ -146,6 +149,11 @@ interface IJobMarket {
     error JobMarketEmptyEnclaveKey();
     /// @notice Thrown when an extension does not move the delivery deadline later or goes too far.
     error JobMarketInvalidExtension(uint64 current, uint64 requested, uint256 latest);
+    /// @notice Thrown when a multi-party job's result comes before a quorum of the committee recorded
+    ///         decryption shares of the aggregate (see {IMultiPartyCoordinator-quorumReached}).
+    error JobMarketQuorumNotReached(uint256 jobId);
+    /// @notice Thrown when posting a multi-party job while no multi-party coordinator is configured.
+    error JobMarketMultiPartyCoordinatorNotSet();
 
     // ----- errors: owner-key signatures -----
     /// @notice Thrown when an owner-key signature's own deadline has passed.
@@ -183,14 +191,20 @@ interface IJobMarket {
     event ProofVerified(uint256 indexed jobId, bytes32 modelCommitment, bytes32 modelCiphertextHash);
     /// @notice Emitted when the provider is paid.
     event PaymentReleased(uint256 indexed jobId, address indexed provider, uint256 amount);
-    /// @notice Emitted when a matched job fails and its provider is slashed.
+    /// @notice Emitted when a matched job fails; its provider's collateral is slashed (`slashed`, of
+    ///         which `compensation` goes to the buyer), except for `CommitteeDeadlineMissed` (both zero).
     event JobFailed(uint256 indexed jobId, FailureReason reason, uint256 slashed, uint256 compensation);
+    /// @notice Emitted when a multi-party job fails because its committee did not decrypt the
+    ///         aggregate in time; bit i of `missingMembers` set = committee member i recorded no share.
+    event CommitteeDefaulted(uint256 indexed jobId, uint256 missingMembers);
     /// @notice Emitted when the owner key extends the delivery deadline.
     event DeliveryDeadlineExtended(uint256 indexed jobId, uint64 deliveryDeadline);
     /// @notice Emitted when the buyer's refund is paid.
     event RefundClaimed(uint256 indexed jobId, address indexed refundTo, uint256 amount);
     /// @notice Emitted when the training verifier changes.
     event TrainingVerifierSet(address verifier);
+    /// @notice Emitted when the multi-party coordinator changes.
+    event MultiPartyCoordinatorSet(address coordinator);
     /// @notice Emitted when the collateral ratio changes.
     event CollateralRatioSet(uint16 bps);
     /// @notice Emitted when an asset's minimum price changes.
@@ -243,7 +257,8 @@ interface IJobMarket {
 
     /// @notice Submits the trained model's commitment, its ciphertext hash and the training proof.
     ///         A valid proof pays the provider and releases the collateral; an invalid one fails the
-    ///         job and slashes the provider.
+    ///         job and slashes the provider. A multi-party job needs {IMultiPartyCoordinator-quorumReached}
+    ///         first (else `JobMarketQuorumNotReached`).
     /// @dev Emits {ProofVerified} and {PaymentReleased}, or {EvidenceRejected} and {JobFailed}.
     function submitResult(
         uint256 jobId,
@@ -254,8 +269,11 @@ interface IJobMarket {
     ) external;
 
     /// @notice Fails a matched job whose attestation or delivery deadline passed, slashing the
-    ///         provider. Callable by anyone.
-    /// @dev Emits {JobFailed}.
+    ///         provider. Callable by anyone. A multi-party job whose aggregate was recorded but not
+    ///         decrypted by a quorum (see {IMultiPartyCoordinator-committeeFault}) fails through its
+    ///         committee's fault instead: the provider's collateral is released, not slashed, and the
+    ///         buyer's escrow is refundable in full.
+    /// @dev Emits {JobFailed} (and {CommitteeDefaulted} on the committee's fault).
     function enforceDeadline(uint256 jobId, JobTerms calldata terms) external;
 
     /// @notice Cancels an unmatched job by owner-key signature (relayable by anyone).
@@ -298,6 +316,11 @@ interface IJobMarket {
     /// @dev Emits {TrainingVerifierSet}.
     function setTrainingVerifier(ITrainingVerifier verifier) external;
 
+    /// @notice Sets the multi-party coordinator (zero disables posting multi-party jobs). Owner only.
+    ///         Its records are per coordinator: replace it only while no multi-party job runs.
+    /// @dev Emits {MultiPartyCoordinatorSet}.
+    function setMultiPartyCoordinator(IMultiPartyCoordinator coordinator) external;
+
     /// @notice Sets the collateral ratio (basis points of the price) for future bids. Owner only.
     /// @dev Emits {CollateralRatioSet}.
     function setCollateralRatio(uint16 bps) external;
@@ -332,6 +355,9 @@ interface IJobMarket {
 
     /// @notice The training verifier.
     function trainingVerifier() external view returns (ITrainingVerifier);
+
+    /// @notice The multi-party coordinator that records multi-party jobs' updates, aggregate and shares.
+    function multiPartyCoordinator() external view returns (IMultiPartyCoordinator);
 
     /// @notice Collateral locked from the winner, in basis points of the price.
     function collateralRatioBps() external view returns (uint16);

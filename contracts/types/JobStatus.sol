@@ -15,11 +15,14 @@ enum JobStatus {
     Failed
 }
 
-/// @notice Why a matched job was failed and its provider slashed.
+/// @notice Why a matched job was failed. The provider is slashed for every reason but
+///         `CommitteeDeadlineMissed` (a multi-party job's committee did not decrypt the aggregate
+///         in time: the provider's collateral is released). Mirrored by `sdk/types.ts`; append only.
 enum FailureReason {
     None,
     AttestationDeadlineMissed,
     DeliveryDeadlineMissed,
     AttestationRejected,
-    ProofRejected
+    ProofRejected,
+    CommitteeDeadlineMissed
 }

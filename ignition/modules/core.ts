@@ -19,7 +19,8 @@ export const CORE_DEFAULTS = {
 
 /**
  * Deploys and wires the market: ProviderRegistry, EnclaveRegistry, JobMarket, with the registry's
- * market set to the JobMarket. Shared by the production module and the local development module.
+ * market set to the JobMarket, and the MultiPartyCoordinator of multi-party jobs (docs/MULTIPARTY.md)
+ * set as the market's coordinator. Shared by the production module and the local development module.
  *
  * @param m The module builder.
  * @param stakeToken The ERC-20 accepted besides ETH: an address parameter or a contract future.
@@ -49,6 +50,8 @@ export function deployCore(m: IgnitionModuleBuilder, stakeToken: ArgumentType) {
   ]);
   m.call(providerRegistry, "setMarket", [jobMarket]);
   m.call(jobMarket, "setMinPrice", ["0x0000000000000000000000000000000000000000", minPriceEth]);
+  const multiPartyCoordinator = m.contract("MultiPartyCoordinator", [jobMarket]);
+  m.call(jobMarket, "setMultiPartyCoordinator", [multiPartyCoordinator]);
 
   // Attestation (docs/ATTESTATION.md): TDX and SGX quotes checked on-chain with the P-256
   // precompile against PCK keys governance registers; SEV-SNP as statements of registered verifiers.
@@ -70,5 +73,12 @@ export function deployCore(m: IgnitionModuleBuilder, stakeToken: ArgumentType) {
   m.call(enclaveRegistry, "setVerifier", [TeeType.Tdx, intelQuoteVerifier], { id: "setVerifierTdx" });
   m.call(enclaveRegistry, "setVerifier", [TeeType.Sgx, intelQuoteVerifier], { id: "setVerifierSgx" });
   m.call(enclaveRegistry, "setVerifier", [TeeType.SevSnp, statementVerifier], { id: "setVerifierSevSnp" });
-  return { providerRegistry, enclaveRegistry, jobMarket, intelQuoteVerifier, statementVerifier };
+  return {
+    providerRegistry,
+    enclaveRegistry,
+    jobMarket,
+    multiPartyCoordinator,
+    intelQuoteVerifier,
+    statementVerifier,
+  };
 }

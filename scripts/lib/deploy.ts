@@ -34,6 +34,7 @@ export async function deployLocalDevnet(
     jobMarket: deployed.jobMarket.address,
     providerRegistry: deployed.providerRegistry.address,
     enclaveRegistry: deployed.enclaveRegistry.address,
+    multiPartyCoordinator: deployed.multiPartyCoordinator.address,
     stakeToken: deployed.stakeToken.address,
     intelQuoteVerifier: deployed.intelQuoteVerifier.address,
     statementVerifier: deployed.statementVerifier.address,

@@ -4,6 +4,7 @@ pragma solidity ^0.8.28;
 import {Assertions} from "./utils/Assertions.sol";
 import {DevStakeToken} from "../../contracts/dev/DevStakeToken.sol";
 import {IJobMarket} from "../../contracts/interfaces/IJobMarket.sol";
+import {IMultiPartyCoordinator} from "../../contracts/interfaces/IMultiPartyCoordinator.sol";
 import {IProviderRegistry} from "../../contracts/interfaces/IProviderRegistry.sol";
 import {JobMarket} from "../../contracts/JobMarket.sol";
 import {JobStatus} from "../../contracts/types/JobStatus.sol";
@@ -14,7 +15,9 @@ import {vm} from "./utils/Vm.sol";
 
 /// @notice Invariants of the escrow (issue wording): "the contract's token and ETH balances always
 ///         equal the sum of open obligations (escrows + stakes + treasury), and every job ends in a
-///         terminal state after its deadlines pass." The handler (below, in this file so that a
+///         terminal state after its deadlines pass." One job in four is a multi-party job (2 data
+///         parties, a 1-of-2 or 2-of-2 committee), whose records, quorum-gated settlement and
+///         committee-fault timeout (collateral released, not slashed) the model follows too. The handler (below, in this file so that a
 ///         single-file run always has its artifact) drives random sequences of every action; each
 ///         invariant is checked after every call.
 contract JobMarketInvariantTest is Assertions {
@@ -88,6 +91,13 @@ contract JobMarketInvariantTest is Assertions {
             // Collateral stays recorded after settlement; while the job runs it is what is locked.
             if (g.status != JobStatus.Cancelled) assertEq(job.collateral, g.collateral, "job collateral");
             assertEq(market.refundableOf(id, handler.termsOf(id)), handler.ghostRefundable(id), "refundable");
+            JobMarketHandler.GhostRecords memory r = handler.ghostRecords(id);
+            (uint256 updates, uint256 updateMask, uint256 shares, uint256 shareMask) = coordinator().recordsOf(id);
+            assertEq(updateMask, r.updateMask, "update mask");
+            assertEq(updates, _bits(r.updateMask), "update count");
+            assertEq(shareMask, r.shareMask, "share mask");
+            assertEq(shares, _bits(r.shareMask), "share count");
+            assertTrue(coordinator().aggregateRecorded(id) == r.aggregate, "aggregate recorded");
         }
         address[3] memory ps = handler.providers();
         for (uint256 a = 0; a < 2; a++) {
@@ -179,6 +189,14 @@ contract JobMarketInvariantTest is Assertions {
         return asset == address(0) ? who.balance : token.balanceOf(who);
     }
 
+    function coordinator() internal view returns (IMultiPartyCoordinator) {
+        return market.multiPartyCoordinator();
+    }
+
+    function _bits(uint256 x) internal pure returns (uint256 n) {
+        for (; x != 0; x &= x - 1) n++;
+    }
+
     /// @dev Obligations as the market itself reports them: the escrow of each running job plus
     ///      what each finished job can still refund.
     function _marketOwedByViews(address asset) internal view returns (uint256 owed) {
@@ -223,6 +241,13 @@ contract JobMarketHandler is MarketFixture {
         bytes32 salt;
     }
 
+    /// @notice Ghost records of a multi-party job in the coordinator.
+    struct GhostRecords {
+        uint256 updateMask;
+        uint256 shareMask;
+        bool aggregate;
+    }
+
     /// @notice Ghost stake of a provider in one asset.
     struct GhostStake {
         uint256 free;
@@ -237,6 +262,7 @@ contract JobMarketHandler is MarketFixture {
 
     IJobMarket.JobTerms[] internal _jobTerms;
     mapping(uint256 jobId => GhostJob) internal _ghost;
+    mapping(uint256 jobId => GhostRecords) internal _records;
     mapping(address provider => mapping(address asset => GhostStake)) internal _stakes;
     mapping(address asset => uint256) public ghostTreasury;
     mapping(address ownerKey => uint256) internal _nonces;
@@ -258,7 +284,8 @@ contract JobMarketHandler is MarketFixture {
     ///         of some job) and `warp` dominate so that full lifecycles fit in a run's depth; every
     ///         other action, including the invalid variants, is called directly too.
     function weightedSelectors() external pure returns (bytes4[] memory s) {
-        bytes4[14] memory others = [
+        bytes4[15] memory others = [
+            this.recordMultiParty.selector,
             this.depositEth.selector,
             this.depositToken.selector,
             this.requestWithdrawal.selector,
@@ -294,6 +321,10 @@ contract JobMarketHandler is MarketFixture {
 
     function ghostJob(uint256 jobId) external view returns (GhostJob memory) {
         return _ghost[jobId];
+    }
+
+    function ghostRecords(uint256 jobId) external view returns (GhostRecords memory) {
+        return _records[jobId];
     }
 
     function providers() external view returns (address[3] memory) {
@@ -480,6 +511,42 @@ contract JobMarketHandler is MarketFixture {
         if (variant == 6) t.teeTypes = TEE_SEV_SNP; // valid simulated evidence is not accepted
         if (variant == 3) t.measurement = SIMULATED_MEASUREMENT;
         if (variant == 4) t.measurement = keccak256("some other enclave"); // mismatch: evidence fails
+        if (variant == 7 || variant == 0) {
+            // Multi-party: the spec's windows follow the attestation deadline a day apart, and the
+            // delivery deadline moves 3 days later so that it follows the share deadline.
+            t.deliveryDeadline += 3 days;
+            t.parties = 2;
+            t.threshold = uint8(1 + index % 2);
+            t.committeeSize = 2;
+            t.committeeHash = keccak256(abi.encode(_specOf(t)));
+        }
+    }
+
+    /// @notice The multi-party spec of multi-party terms (derived from them, so nothing is stored).
+    function _specOf(IJobMarket.JobTerms memory t)
+        internal
+        pure
+        returns (IMultiPartyCoordinator.MultiPartySpec memory spec)
+    {
+        spec.dataParties = new address[](2);
+        spec.committee = new address[](2);
+        spec.committeeKeys = new bytes32[](2);
+        for (uint256 i = 0; i < 2; i++) {
+            spec.dataParties[i] = _dataParty(i);
+            spec.committee[i] = _member(i);
+            spec.committeeKeys[i] = keccak256(abi.encode("member key", i));
+        }
+        spec.updateDeadline = t.attestDeadline + 1 days;
+        spec.aggregateDeadline = t.attestDeadline + 2 days;
+        spec.shareDeadline = t.attestDeadline + 3 days;
+    }
+
+    function _dataParty(uint256 i) internal pure returns (address) {
+        return address(uint160(0xDA7A0000 + i));
+    }
+
+    function _member(uint256 i) internal pure returns (address) {
+        return address(uint160(0xC0AA0000 + i));
     }
 
     function cancelJob(uint256 jobSeed, uint8 mode, uint256 relayerSeed) external {
@@ -645,7 +712,8 @@ contract JobMarketHandler is MarketFixture {
         address caller = callerSeed % 4 != 0 && g.leader != address(0) ? g.leader : _providers[callerSeed % 3];
         mode = mode % 4;
         bytes memory proof = mode <= 1 ? bytes("valid") : mode == 2 ? bytes("forged") : bytes("revert");
-        bool expected = g.status == JobStatus.Attested && caller == g.leader && block.timestamp <= g.deliveryDeadline;
+        bool expected = g.status == JobStatus.Attested && caller == g.leader && block.timestamp <= g.deliveryDeadline
+            && _quorumOrSingleParty(id, t);
         uint256 before = _balanceOf(t.asset, caller);
         vm.prank(caller);
         (bool ok,) = address(market).call(
@@ -665,6 +733,94 @@ contract JobMarketHandler is MarketFixture {
         _check(market.getJob(id).status == g.status, "result outcome");
     }
 
+    // ----- multi-party records -----
+
+    /// @notice One record call on a multi-party job: the next natural record (an update from a
+    ///         party that has none, the aggregate with the recorded set, a share) or, one time in
+    ///         four, a deliberately wrong one (wrong caller, wrong mask, a repeat).
+    function recordMultiParty(uint256 jobSeed, uint256 seed) public {
+        (uint256 id, IJobMarket.JobTerms memory t) = _pickFor(jobSeed, Step.Result);
+        if (id == 0 || t.parties == 1) return;
+        GhostRecords storage r = _records[id];
+        IMultiPartyCoordinator.MultiPartySpec memory spec = _specOf(t);
+        if (!r.aggregate && block.timestamp <= spec.updateDeadline && r.updateMask != 3) {
+            _recordUpdate(id, t, spec, seed);
+        } else if (!r.aggregate) {
+            _recordAggregate(id, t, spec, seed);
+        } else {
+            _recordShare(id, t, spec, seed);
+        }
+        _check(coordinator.quorumReached(id) == _quorumOrSingleParty(id, t), "quorum as modelled");
+    }
+
+    /// @dev Index `(seed >> 2) % 2`; unless the call is meant to be wrong (`seed % 4 == 0`), the
+    ///      other index when this one is already set in `mask`.
+    function _index(uint256 seed, uint256 mask) internal pure returns (uint256 i) {
+        i = (seed >> 2) % 2;
+        if (seed % 4 != 0 && mask & (1 << i) != 0) i = 1 - i;
+    }
+
+    function _recordUpdate(
+        uint256 id,
+        IJobMarket.JobTerms memory t,
+        IMultiPartyCoordinator.MultiPartySpec memory spec,
+        uint256 seed
+    ) internal {
+        GhostRecords storage r = _records[id];
+        uint256 i = _index(seed, r.updateMask);
+        bool expected = _ghost[id].status == JobStatus.Attested && r.updateMask & (1 << i) == 0;
+        bytes memory call = abi.encodeCall(coordinator.recordUpdate, (id, t, spec, i, keccak256(abi.encode(id, i))));
+        vm.prank(_dataParty(i));
+        (bool ok,) = address(coordinator).call(call);
+        _outcome(ok, expected, "recordUpdate");
+        if (ok) r.updateMask |= 1 << i;
+    }
+
+    function _recordAggregate(
+        uint256 id,
+        IJobMarket.JobTerms memory t,
+        IMultiPartyCoordinator.MultiPartySpec memory spec,
+        uint256 seed
+    ) internal {
+        GhostRecords storage r = _records[id];
+        GhostJob storage g = _ghost[id];
+        bool wrong = seed % 4 == 0;
+        uint256 mask = wrong ? r.updateMask ^ (1 << ((seed >> 2) % 2)) : r.updateMask;
+        address caller = wrong && (seed >> 3) % 2 == 0 ? _providers[(seed >> 4) % 3] : g.leader;
+        bool expected = g.status == JobStatus.Attested && caller == g.leader
+            && block.timestamp <= spec.aggregateDeadline && r.updateMask != 0 && mask == r.updateMask;
+        bytes memory call = abi.encodeCall(coordinator.recordAggregate, (id, t, spec, keccak256(abi.encode(id)), mask));
+        vm.prank(caller);
+        (bool ok,) = address(coordinator).call(call);
+        _outcome(ok, expected, "recordAggregate");
+        if (ok) r.aggregate = true;
+    }
+
+    function _recordShare(
+        uint256 id,
+        IJobMarket.JobTerms memory t,
+        IMultiPartyCoordinator.MultiPartySpec memory spec,
+        uint256 seed
+    ) internal {
+        GhostRecords storage r = _records[id];
+        uint256 i = _index(seed, r.shareMask);
+        bool expected = _ghost[id].status == JobStatus.Attested && block.timestamp <= spec.shareDeadline
+            && r.shareMask & (1 << i) == 0;
+        bytes memory call = abi.encodeCall(coordinator.recordShare, (id, t, spec, i, keccak256(abi.encode(id, i, "s"))));
+        vm.prank(_member(i));
+        (bool ok,) = address(coordinator).call(call);
+        _outcome(ok, expected, "recordShare");
+        if (ok) r.shareMask |= 1 << i;
+    }
+
+    /// @dev Single-party jobs need no quorum; multi-party ones need `threshold` shares of the aggregate.
+    function _quorumOrSingleParty(uint256 id, IJobMarket.JobTerms memory t) internal view returns (bool) {
+        if (t.parties == 1) return true;
+        GhostRecords storage r = _records[id];
+        uint256 shares = (r.shareMask & 1) + ((r.shareMask >> 1) & 1);
+        return r.aggregate && shares >= t.threshold;
+    }
+
     // ----- timeouts -----
 
     function enforceDeadline(uint256 jobSeed) public {
@@ -680,11 +836,20 @@ contract JobMarketHandler is MarketFixture {
         } else if (g.status == JobStatus.Attested && block.timestamp > g.deliveryDeadline) {
             next = JobStatus.Failed;
         }
+        // A multi-party job whose aggregate exists without a quorum failed through its committee.
+        bool committeeFault = g.status == JobStatus.Attested && _records[id].aggregate && !_quorumOrSingleParty(id, t);
         (bool ok,) = address(market).call(abi.encodeCall(market.enforceDeadline, (id, t)));
         if (!_outcome(ok, next != JobStatus.None, "enforceDeadline")) return;
         if (!ok) return;
-        if (next == JobStatus.Failed) _slash(id, t.asset);
-        else g.status = next;
+        if (next == JobStatus.Failed && committeeFault) {
+            _unlock(g.leader, t.asset, g.collateral);
+            g.status = JobStatus.Failed;
+            _count("committeeFault");
+        } else if (next == JobStatus.Failed) {
+            _slash(id, t.asset);
+        } else {
+            g.status = next;
+        }
         _check(market.getJob(id).status == g.status, "enforceDeadline outcome");
     }
 
@@ -734,6 +899,12 @@ contract JobMarketHandler is MarketFixture {
         } else if (_canProgress(id, Step.Attest)) {
             // Mostly valid evidence here (mode 0); one in four of the bad kinds (modes 3..6).
             submitAttestation(jobSeed, 1 + (seed >> 8) % 3, (seed >> 16) % 4 == 0 ? uint8(3 + (seed >> 18) % 4) : 0);
+        } else if (t.parties > 1 && _canProgress(id, Step.Result) && !_quorumOrSingleParty(id, t)
+                && !(_records[id].aggregate && id % 3 == 0) && (seed >> 8) % 8 != 0) {
+            // Mostly records until the quorum; one time in eight a (premature) result instead. The
+            // committee of every third job does not show up here (only direct recordMultiParty calls
+            // record its shares), so committee-fault timeouts happen too.
+            recordMultiParty(jobSeed, seed >> 12);
         } else if (_canProgress(id, Step.Result)) {
             // Mostly a valid proof here (mode 0); one in four forged or reverting (modes 2, 3).
             submitResult(jobSeed, 1 + (seed >> 8) % 3, (seed >> 16) % 4 == 0 ? uint8(2 + (seed >> 18) % 2) : 0);

@@ -43,6 +43,10 @@ async function deployMarket() {
   const providerRegistry = await viem.getContractAt("ProviderRegistry", deployment.providerRegistry);
   const enclaveRegistry = await viem.getContractAt("EnclaveRegistry", deployment.enclaveRegistry);
   const stakeToken = await viem.getContractAt("DevStakeToken", deployment.stakeToken);
+  const multiPartyCoordinator = await viem.getContractAt(
+    "MultiPartyCoordinator",
+    deployment.multiPartyCoordinator ?? "0x",
+  );
   const simulatedVerifier = await viem.getContractAt(
     "IntelQuoteVerifier",
     deployment.simulatedVerifier ?? "0x",
@@ -92,6 +96,7 @@ async function deployMarket() {
     providerRegistry,
     enclaveRegistry,
     stakeToken,
+    multiPartyCoordinator,
     simulatedVerifier,
     intelQuoteVerifier,
     statementVerifier,

@@ -50,6 +50,10 @@ function ownerOnly(m: Market): { name: string; abi: Abi; address: Address; calls
           send: (w) => m.jobMarket.write.setTrainingVerifier([zeroAddress], { account: w.account }),
         },
         {
+          fn: "setMultiPartyCoordinator",
+          send: (w) => m.jobMarket.write.setMultiPartyCoordinator([zeroAddress], { account: w.account }),
+        },
+        {
           fn: "setCollateralRatio",
           send: (w) => m.jobMarket.write.setCollateralRatio([1], { account: w.account }),
         },
@@ -247,6 +251,13 @@ describe("access control", () => {
     }
     // The development verifier is the same contract as the production one.
     assert.deepEqual(m.simulatedVerifier.abi, m.intelQuoteVerifier.abi);
+    // The multi-party coordinator has no owner: each record call is restricted by the job's spec to
+    // the data party, the provider or the committee member it names (test/ts/MultiParty.test.ts).
+    assert.deepEqual(mutating(m.multiPartyCoordinator.abi), [
+      "recordAggregate",
+      "recordShare",
+      "recordUpdate",
+    ]);
   });
 
   for (const name of [
@@ -295,6 +306,7 @@ describe("access control", () => {
       }
     }
     assert.equal(await m.jobMarket.read.collateralRatioBps(), 1);
+    assert.equal(await m.jobMarket.read.multiPartyCoordinator(), zeroAddress);
     assert.equal(await m.providerRegistry.read.unbondingDelay(), 0n);
     assert.equal(await m.enclaveRegistry.read.simulatedEnabled(), false);
   });

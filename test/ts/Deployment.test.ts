@@ -90,6 +90,7 @@ describe("Ignition: LocalDevnet", () => {
       const publicClient = await c.viem.getPublicClient();
       const addresses = [
         d.jobMarket,
+        d.multiPartyCoordinator,
         d.providerRegistry,
         d.enclaveRegistry,
         d.stakeToken,
@@ -97,7 +98,7 @@ describe("Ignition: LocalDevnet", () => {
         d.statementVerifier,
         d.simulatedVerifier,
       ];
-      assert.equal(new Set(addresses.map((a) => a?.toLowerCase())).size, 7, "seven distinct contracts");
+      assert.equal(new Set(addresses.map((a) => a?.toLowerCase())).size, 8, "eight distinct contracts");
       for (const a of addresses) {
         assert.ok(a);
         assert.notEqual(await publicClient.getCode({ address: a }), undefined, `code at ${a}`);
@@ -124,6 +125,10 @@ describe("Ignition: LocalDevnet", () => {
         zeroAddress,
         "no training verifier is configured",
       );
+      assert.ok(d.multiPartyCoordinator);
+      assert.equal(await jobMarket.read.multiPartyCoordinator(), getAddress(d.multiPartyCoordinator));
+      const coordinator = await c.viem.getContractAt("MultiPartyCoordinator", d.multiPartyCoordinator);
+      assert.equal(await coordinator.read.jobMarket(), getAddress(d.jobMarket));
 
       // The Simulated TEE path: a development-mode IntelQuoteVerifier trusting the development PCK key.
       assert.ok(d.simulatedVerifier && d.intelQuoteVerifier && d.statementVerifier);
@@ -219,6 +224,7 @@ describe("Ignition: BlindTraining (production)", () => {
           "enclaveRegistry",
           "intelQuoteVerifier",
           "jobMarket",
+          "multiPartyCoordinator",
           "providerRegistry",
           "statementVerifier",
         ]);
@@ -234,6 +240,15 @@ describe("Ignition: BlindTraining (production)", () => {
         assert.equal(await jobMarket.read.providerRegistry(), getAddress(providerRegistry.address));
         assert.equal(await jobMarket.read.enclaveRegistry(), getAddress(enclaveRegistry.address));
         assert.equal(await jobMarket.read.minPrice([ETH]), CORE_DEFAULTS.minPriceEth);
+        assert.equal(
+          await jobMarket.read.multiPartyCoordinator(),
+          getAddress(deployed.multiPartyCoordinator.address),
+        );
+        const coordinator = await c.viem.getContractAt(
+          "MultiPartyCoordinator",
+          deployed.multiPartyCoordinator.address,
+        );
+        assert.equal(await coordinator.read.jobMarket(), getAddress(jobMarket.address));
 
         // No development path: Simulated disabled and without a verifier, nothing allow-listed; the
         // production verifiers are wired (TDX and SGX quotes, SEV-SNP statements) and trust no key yet.
@@ -318,11 +333,13 @@ describe("Ignition modules deploy no test double", () => {
       "EnclaveRegistry",
       "IntelQuoteVerifier",
       "JobMarket",
+      "MultiPartyCoordinator",
       "ProviderRegistry",
     ]);
     assert.deepEqual(production.calls, [
       "EnclaveRegistry.setVerifier",
       "JobMarket.setMinPrice",
+      "JobMarket.setMultiPartyCoordinator",
       "ProviderRegistry.setMarket",
     ]);
 
@@ -333,6 +350,7 @@ describe("Ignition modules deploy no test double", () => {
       "EnclaveRegistry",
       "IntelQuoteVerifier",
       "JobMarket",
+      "MultiPartyCoordinator",
       "ProviderRegistry",
     ]);
     assert.deepEqual(local.calls, [
@@ -341,6 +359,7 @@ describe("Ignition modules deploy no test double", () => {
       "EnclaveRegistry.setVerifier",
       "IntelQuoteVerifier.registerPckKey",
       "JobMarket.setMinPrice",
+      "JobMarket.setMultiPartyCoordinator",
       "ProviderRegistry.setMarket",
     ]);
     for (const name of [...production.contracts, ...local.contracts])

@@ -12,12 +12,13 @@ import {
   groth16TrainingVerifierAbi,
   intelQuoteVerifierAbi,
   jobMarketAbi,
+  multiPartyCoordinatorAbi,
   providerRegistryAbi,
 } from "../../sdk/index.ts";
 
 /** Errors we declare (OpenZeppelin's own are covered where we rely on them, listed explicitly). */
 const OURS =
-  /^(JobMarket|ProviderRegistry|EnclaveRegistry|IntelQuote|AttestationStatement|DevStakeToken|Groth16Training)/;
+  /^(JobMarket|MultiParty|ProviderRegistry|EnclaveRegistry|IntelQuote|AttestationStatement|DevStakeToken|Groth16Training)/;
 const RELIED_ON = ["OwnableUnauthorizedAccount", "ReentrancyGuardReentrantCall"];
 
 function sources(dir: string, ext: string): string[] {
@@ -30,6 +31,7 @@ describe("custom error coverage", () => {
   it("every declared custom error is asserted by some test", () => {
     const abis = [
       jobMarketAbi,
+      multiPartyCoordinatorAbi,
       providerRegistryAbi,
       enclaveRegistryAbi,
       groth16TrainingVerifierAbi,

@@ -6,6 +6,7 @@ import {EnclaveRegistry} from "../../../contracts/EnclaveRegistry.sol";
 import {IJobMarket} from "../../../contracts/interfaces/IJobMarket.sol";
 import {IProviderRegistry} from "../../../contracts/interfaces/IProviderRegistry.sol";
 import {JobMarket} from "../../../contracts/JobMarket.sol";
+import {MultiPartyCoordinator} from "../../../contracts/MultiPartyCoordinator.sol";
 import {ProviderRegistry} from "../../../contracts/ProviderRegistry.sol";
 import {TestTrainingVerifier} from "../../../contracts/test/TestTrainingVerifier.sol";
 import {TeeType} from "../../../contracts/types/TeeType.sol";
@@ -45,6 +46,7 @@ abstract contract MarketFixture is Assertions {
     ///      IntelQuoteVerifier tests): Simulated evidence here is a statement of a registered key.
     AttestationStatementVerifier internal simVerifier;
     TestTrainingVerifier internal trainingVerifier;
+    MultiPartyCoordinator internal coordinator;
 
     function _deployMarket() internal {
         token = new DevStakeToken();
@@ -53,6 +55,8 @@ abstract contract MarketFixture is Assertions {
         market = new JobMarket(address(this), registry, enclaves, COLLATERAL_RATIO_BPS);
         registry.setMarket(address(market));
         market.setMinPrice(address(0), MIN_PRICE_ETH);
+        coordinator = new MultiPartyCoordinator(market);
+        market.setMultiPartyCoordinator(coordinator);
 
         simVerifier = new AttestationStatementVerifier(address(this), TEE_SIMULATED, 1);
         simVerifier.registerSigner(vm.addr(DEV_ATTESTATION_KEY), SIMULATED_MEASUREMENT_EXPIRY);
