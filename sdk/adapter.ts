@@ -85,15 +85,27 @@ export async function decodeAdapter(bytes: Uint8Array, expectedCommitment?: Hex)
   const baseModel = raw.baseModel as AdapterDocument["baseModel"];
   const doc = await adapterDocument(baseModel, params, weights);
   if (doc.commitment !== String(raw.commitment).toLowerCase())
-    throw new AdapterError(`the adapter's weights commit to ${doc.commitment}, not to the stated ${String(raw.commitment)}`);
+    throw new AdapterError(
+      `the adapter's weights commit to ${doc.commitment}, not to the stated ${String(raw.commitment)}`,
+    );
   if (expectedCommitment !== undefined && doc.commitment !== expectedCommitment.toLowerCase())
-    throw new AdapterError(`the adapter commits to ${doc.commitment}, not to the expected ${expectedCommitment}`);
+    throw new AdapterError(
+      `the adapter commits to ${doc.commitment}, not to the expected ${expectedCommitment}`,
+    );
   return doc;
 }
 
 /** Encrypts the adapter to the buyer's X25519 key for job `jobId`. */
-export function encryptAdapter(doc: AdapterDocument, buyerPublicKey: Hex, jobId: bigint): Promise<Uint8Array> {
-  return encryptEnvelope({ plaintext: encodeAdapter(doc), recipientPublicKey: hexToBytes(buyerPublicKey), jobId });
+export function encryptAdapter(
+  doc: AdapterDocument,
+  buyerPublicKey: Hex,
+  jobId: bigint,
+): Promise<Uint8Array> {
+  return encryptEnvelope({
+    plaintext: encodeAdapter(doc),
+    recipientPublicKey: hexToBytes(buyerPublicKey),
+    jobId,
+  });
 }
 
 /**
