@@ -21,14 +21,16 @@ export const PARAMS = SEGMENT_TEST_PARAMS;
 /** Training rows the statement needs (S·K·B). */
 export const TRAIN_ROWS = PARAMS.segments * PARAMS.steps * PARAMS.batchSize;
 
-let model: BaseModel | undefined;
-let circuit: CircuitResult | undefined;
+let prerequisites: Promise<{ model: BaseModel; circuit: CircuitResult }> | undefined;
 
-/** The test base model (built once per cache, then loaded) and the segment_test circuit. */
-export async function runnerPrerequisites(): Promise<{ model: BaseModel; circuit: CircuitResult }> {
-  model ??= await loadOrBuildBaseModel(TEST_SLM_CONFIG);
-  circuit ??= await buildSegmentTestCircuit();
-  return { model, circuit };
+/** The test base model (built once per cache, then loaded) and the segment_test circuit; once per
+ *  process (test files run concurrently in one process). */
+export function runnerPrerequisites(): Promise<{ model: BaseModel; circuit: CircuitResult }> {
+  prerequisites ??= (async () => ({
+    model: await loadOrBuildBaseModel(TEST_SLM_CONFIG),
+    circuit: await buildSegmentTestCircuit(),
+  }))();
+  return prerequisites;
 }
 
 /** The buyer's rows: intents over the circuit's classes; `marker` is put into every text. */

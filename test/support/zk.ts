@@ -22,19 +22,26 @@ export const SEGMENT_TEST_PARAMS: TrainingParams = trainingParamsOf(
   ).find((e) => e.name === "segment_test")?.params ?? {},
 );
 
-/** Builds (or, when its manifest matches, reuses) the `segment_test` main: wasm, zkey, verifier. */
-export async function buildSegmentTestCircuit(log?: (line: string) => void): Promise<CircuitResult> {
-  const [result] = await buildCircuits({
-    root: ROOT,
-    paramsFile: join(ROOT, "circuits", "params.json"),
-    outDir: ZK_TEST_BUILD_DIR,
-    contractsDir: join(ZK_TEST_BUILD_DIR, "contracts"),
-    only: ["segment_test"],
-    ptauCacheDir: defaultPtauCacheDir(),
-    log,
-  });
-  if (!result) throw new Error("buildCircuits returned no result for segment_test");
-  return result;
+/** The one build of this process: test files run concurrently in one process, and two builds into the
+ *  same folder would race on its files. */
+let segmentTestBuild: Promise<CircuitResult> | undefined;
+
+/** Builds (or, when its manifest matches, reuses) the `segment_test` main: wasm, zkey, verifier. Once per process. */
+export function buildSegmentTestCircuit(log?: (line: string) => void): Promise<CircuitResult> {
+  segmentTestBuild ??= (async () => {
+    const [result] = await buildCircuits({
+      root: ROOT,
+      paramsFile: join(ROOT, "circuits", "params.json"),
+      outDir: ZK_TEST_BUILD_DIR,
+      contractsDir: join(ZK_TEST_BUILD_DIR, "contracts"),
+      only: ["segment_test"],
+      ptauCacheDir: defaultPtauCacheDir(),
+      log,
+    });
+    if (!result) throw new Error("buildCircuits returned no result for segment_test");
+    return result;
+  })();
+  return segmentTestBuild;
 }
 
 /** A field element as bytes32. */

@@ -95,143 +95,145 @@ function run(
 }
 
 let chain: { server: Server; url: string };
-before(async () => {
-  await runnerPrerequisites();
-  chain = await serveChain();
-});
-after(async () => {
-  chain.server.close();
-  await (await snarkjs.curves.getCurveFromName("bn128")).terminate();
-});
-
-describe("enclave-runner CLI", () => {
-  it("prints help with exit 0, and exits 2 naming a missing option", async () => {
-    const help = await run(["run", "--help"]);
-    assert.equal(help.code, 0);
-    assert.match(help.out, /Usage: enclave-runner run --job <id>/);
-    const missing = await run(["run", "--job", "1"]);
-    assert.equal(missing.code, 2);
-    assert.match(missing.err, /--spec is required/);
-    const unknown = await run(["train"]);
-    assert.equal(unknown.code, 2);
-    assert.match(unknown.err, /unknown command train/);
+describe("enclave runner (CLI)", () => {
+  before(async () => {
+    await runnerPrerequisites();
+    chain = await serveChain();
+  });
+  after(async () => {
+    chain.server.close();
+    await (await snarkjs.curves.getCurveFromName("bn128")).terminate();
   });
 
-  it("runs a whole job without the plaintext ever reaching disk, logs or output", async () => {
-    const marker = `BT-MARKER-${randomBytes(8).toString("hex")}`;
-    const rows = buyerRows(11, marker);
-    const task = await buyerTask(rows);
-    const m = await loadZkMarket();
-    const job = await jobAwaitingAttestation(m, task);
-    const { circuit } = await runnerPrerequisites();
+  describe("enclave-runner CLI", () => {
+    it("prints help with exit 0, and exits 2 naming a missing option", async () => {
+      const help = await run(["run", "--help"]);
+      assert.equal(help.code, 0);
+      assert.match(help.out, /Usage: enclave-runner run --job <id>/);
+      const missing = await run(["run", "--job", "1"]);
+      assert.equal(missing.code, 2);
+      assert.match(missing.err, /--spec is required/);
+      const unknown = await run(["train"]);
+      assert.equal(unknown.code, 2);
+      assert.match(unknown.err, /unknown command train/);
+    });
 
-    const root = mkdtempSync(path.join(tmpdir(), "bt-secrets-"));
-    const dirs = {
-      tmp: path.join(root, "tmp"),
-      out: path.join(root, "out"),
-      blobs: path.join(root, "blobs"),
-      cache: path.join(root, "cache"),
-    };
-    for (const d of Object.values(dirs)) rmSync(d, { recursive: true, force: true });
-    const { mkdirSync } = await import("node:fs");
-    for (const d of Object.values(dirs)) mkdirSync(d, { recursive: true });
-    const specFile = path.join(root, "spec.json");
-    writeFileSync(specFile, stringifyJobSpec(job.spec));
-    const deliveryFile = path.join(root, "delivery.json");
+    it("runs a whole job without the plaintext ever reaching disk, logs or output", async () => {
+      const marker = `BT-MARKER-${randomBytes(8).toString("hex")}`;
+      const rows = buyerRows(11, marker);
+      const task = await buyerTask(rows);
+      const m = await loadZkMarket();
+      const job = await jobAwaitingAttestation(m, task);
+      const { circuit } = await runnerPrerequisites();
 
-    const runner = run(
-      [
-        "run",
-        "--job",
-        job.jobId.toString(),
-        "--spec",
-        specFile,
-        "--rpc",
-        chain.url,
-        "--blobs",
-        dirs.blobs,
-        "--delivery",
-        deliveryFile,
-        "--out",
-        dirs.out,
-        "--circuit",
-        path.dirname(circuit.wasm),
-        "--workers",
-        "2",
-        "--timeout",
-        "300",
-      ],
-      { TMPDIR: dirs.tmp, TEMP: dirs.tmp, BLIND_TRAINING_CACHE: dirs.cache },
-    );
-    try {
-      // The provider node's part: submit the enclave's attestation as soon as it is written.
-      const attestationFile = path.join(dirs.out, "attestation.json");
-      const deadline = Date.now() + 120_000;
-      while (!existsSync(attestationFile)) {
-        if (Date.now() > deadline || runner.child.exitCode !== null)
-          assert.fail(`no attestation.json: ${(await runner).err}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      const request = JSON.parse(readFileSync(attestationFile, "utf8")) as AttestationRequest;
-      await m.jobMarket.write.submitAttestation(
+      const root = mkdtempSync(path.join(tmpdir(), "bt-secrets-"));
+      const dirs = {
+        tmp: path.join(root, "tmp"),
+        out: path.join(root, "out"),
+        blobs: path.join(root, "blobs"),
+        cache: path.join(root, "cache"),
+      };
+      for (const d of Object.values(dirs)) rmSync(d, { recursive: true, force: true });
+      const { mkdirSync } = await import("node:fs");
+      for (const d of Object.values(dirs)) mkdirSync(d, { recursive: true });
+      const specFile = path.join(root, "spec.json");
+      writeFileSync(specFile, stringifyJobSpec(job.spec));
+      const deliveryFile = path.join(root, "delivery.json");
+
+      const runner = run(
         [
-          job.jobId,
-          job.terms,
-          request.teeType,
-          request.enclaveEncryptionKey,
-          request.enclaveSigner,
-          request.evidence,
+          "run",
+          "--job",
+          job.jobId.toString(),
+          "--spec",
+          specFile,
+          "--rpc",
+          chain.url,
+          "--blobs",
+          dirs.blobs,
+          "--delivery",
+          deliveryFile,
+          "--out",
+          dirs.out,
+          "--circuit",
+          path.dirname(circuit.wasm),
+          "--workers",
+          "2",
+          "--timeout",
+          "300",
         ],
-        { account: m.provider.account },
+        { TMPDIR: dirs.tmp, TEMP: dirs.tmp, BLIND_TRAINING_CACHE: dirs.cache },
       );
-      // The buyer's part: encrypt to the key the market accepted, upload, tell the provider the ids.
-      const enclaveKey = await attestedEnclaveKey(m.publicClient, m.deployment.jobMarket, job.jobId);
-      const delivery = await deliverData(new LocalFolderBlobStore(dirs.blobs), enclaveKey, job.jobId, rows);
-      writeFileSync(`${deliveryFile}.tmp`, JSON.stringify(delivery));
-      const { renameSync } = await import("node:fs");
-      renameSync(`${deliveryFile}.tmp`, deliveryFile);
+      try {
+        // The provider node's part: submit the enclave's attestation as soon as it is written.
+        const attestationFile = path.join(dirs.out, "attestation.json");
+        const deadline = Date.now() + 120_000;
+        while (!existsSync(attestationFile)) {
+          if (Date.now() > deadline || runner.child.exitCode !== null)
+            assert.fail(`no attestation.json: ${(await runner).err}`);
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        const request = JSON.parse(readFileSync(attestationFile, "utf8")) as AttestationRequest;
+        await m.jobMarket.write.submitAttestation(
+          [
+            job.jobId,
+            job.terms,
+            request.teeType,
+            request.enclaveEncryptionKey,
+            request.enclaveSigner,
+            request.evidence,
+          ],
+          { account: m.provider.account },
+        );
+        // The buyer's part: encrypt to the key the market accepted, upload, tell the provider the ids.
+        const enclaveKey = await attestedEnclaveKey(m.publicClient, m.deployment.jobMarket, job.jobId);
+        const delivery = await deliverData(new LocalFolderBlobStore(dirs.blobs), enclaveKey, job.jobId, rows);
+        writeFileSync(`${deliveryFile}.tmp`, JSON.stringify(delivery));
+        const { renameSync } = await import("node:fs");
+        renameSync(`${deliveryFile}.tmp`, deliveryFile);
 
-      const result = await runner;
-      assert.equal(result.code, 0, result.err);
-      const bundle = JSON.parse(readFileSync(path.join(dirs.out, "bundle.json"), "utf8")) as EvidenceBundle;
-      assert.equal(bundle.status, "ok", JSON.stringify(bundle.error));
-      assert.ok(
-        result.out
-          .split("\n")
-          .filter(Boolean)
-          .every((l) => JSON.parse(l).stage),
-        "stdout is JSON log lines",
-      );
-      assert.ok(bundle.submitResult);
-      await m.jobMarket.write.submitResult(
-        [
-          job.jobId,
-          job.terms,
-          bundle.submitResult.modelCommitment,
-          bundle.submitResult.modelCiphertextHash,
-          bundle.submitResult.proof,
-        ],
-        { account: m.provider.account },
-      );
-      assert.equal(await m.jobMarket.read.statusOf([job.jobId]), JobStatus.Completed);
+        const result = await runner;
+        assert.equal(result.code, 0, result.err);
+        const bundle = JSON.parse(readFileSync(path.join(dirs.out, "bundle.json"), "utf8")) as EvidenceBundle;
+        assert.equal(bundle.status, "ok", JSON.stringify(bundle.error));
+        assert.ok(
+          result.out
+            .split("\n")
+            .filter(Boolean)
+            .every((l) => JSON.parse(l).stage),
+          "stdout is JSON log lines",
+        );
+        assert.ok(bundle.submitResult);
+        await m.jobMarket.write.submitResult(
+          [
+            job.jobId,
+            job.terms,
+            bundle.submitResult.modelCommitment,
+            bundle.submitResult.modelCiphertextHash,
+            bundle.submitResult.proof,
+          ],
+          { account: m.provider.account },
+        );
+        assert.equal(await m.jobMarket.read.statusOf([job.jobId]), JobStatus.Completed);
 
-      // The search works: it finds the marker in the plaintext the buyer encrypted.
-      assert.equal(findMarker(Buffer.from(encodeDataset(rows.train)), marker), "text");
-      const scanned = [...Object.values(dirs).flatMap(filesUnder)];
-      assert.ok(scanned.length >= 5, `only ${scanned.length} files to scan`);
-      assert.ok(
-        scanned.some((f) => f.startsWith(dirs.cache)),
-        "the runner's model cache is scanned too",
-      );
-      for (const file of scanned) {
-        const where = findMarker(readFileSync(file), marker);
-        assert.equal(where, undefined, `the marker appears (${where}) in ${path.relative(root, file)}`);
+        // The search works: it finds the marker in the plaintext the buyer encrypted.
+        assert.equal(findMarker(Buffer.from(encodeDataset(rows.train)), marker), "text");
+        const scanned = [...Object.values(dirs).flatMap(filesUnder)];
+        assert.ok(scanned.length >= 5, `only ${scanned.length} files to scan`);
+        assert.ok(
+          scanned.some((f) => f.startsWith(dirs.cache)),
+          "the runner's model cache is scanned too",
+        );
+        for (const file of scanned) {
+          const where = findMarker(readFileSync(file), marker);
+          assert.equal(where, undefined, `the marker appears (${where}) in ${path.relative(root, file)}`);
+        }
+        assert.equal(findMarker(Buffer.from(result.out), marker), undefined, "marker in stdout");
+        assert.equal(findMarker(Buffer.from(result.err), marker), undefined, "marker in stderr");
+      } finally {
+        runner.child.kill("SIGKILL");
+        rmSync(root, { recursive: true, force: true });
       }
-      assert.equal(findMarker(Buffer.from(result.out), marker), undefined, "marker in stdout");
-      assert.equal(findMarker(Buffer.from(result.err), marker), undefined, "marker in stderr");
-    } finally {
-      runner.child.kill("SIGKILL");
-      rmSync(root, { recursive: true, force: true });
-    }
+    });
   });
 });
