@@ -1,0 +1,216 @@
+// The job every role works on (chain, coordinator, terms, spec, blob store) and the coordinator
+// reads and writes they share. All chain access goes through the viem clients the caller passes.
+import type {
+  Account,
+  Address,
+  Chain,
+  Hex,
+  PublicClient,
+  TransactionReceipt,
+  Transport,
+  WalletClient,
+} from "viem";
+import type { BlobStore } from "../../sdk/blobs/blobStore.ts";
+import { multiPartyCoordinatorAbi } from "../../sdk/generated/abis.ts";
+import { checkMultiPartySpec, type MultiPartySpec, MultiPartySpecError } from "../../sdk/multiParty.ts";
+import type { JobTerms } from "../../sdk/types.ts";
+import { MultiPartyFlowError } from "./errors.ts";
+
+/** A wallet client with its account attached (a party's, the provider's or a member's). */
+export type MultiPartyWallet = WalletClient<Transport, Chain, Account>;
+
+/**
+ * One multi-party job as every role sees it: where its records live, its terms and spec, and the
+ * blob store the ciphertexts travel through.
+ */
+export type MultiPartyContext = {
+  /** Reads the coordinator and waits for receipts. */
+  publicClient: PublicClient;
+  /** The `MultiPartyCoordinator` the job's market uses. */
+  coordinator: Address;
+  jobId: bigint;
+  /** The job's on-chain terms (`parties`, `threshold`, `committeeSize`, `committeeHash`). */
+  terms: JobTerms;
+  /** The spec `terms.committeeHash` commits to. */
+  spec: MultiPartySpec;
+  /** Where dealer output, updates, the aggregate and shares are stored (content-addressed). */
+  blobs: BlobStore;
+  /**
+   * Accept Paillier keys of this many bits below 2048. INSECURE: tests only. Readers refuse small
+   * keys without it, whatever a blob claims.
+   */
+  insecureTestKeyBits?: number | undefined;
+};
+
+/** What the coordinator has recorded for a job. */
+export type MultiPartyRecords = {
+  /** Parties that recorded an update, ascending. */
+  updaters: number[];
+  updateMask: bigint;
+  /** Members that recorded a share, ascending. */
+  sharers: number[];
+  shareMask: bigint;
+  /** The recorded aggregate hash, or undefined when none was recorded. */
+  aggregateHash: Hex | undefined;
+};
+
+/** The indices whose bit is set in `mask`, ascending. */
+export function indicesOfMask(mask: bigint): number[] {
+  const out: number[] = [];
+  for (let i = 0; mask >> BigInt(i) !== 0n; i++) if ((mask >> BigInt(i)) & 1n) out.push(i);
+  return out;
+}
+
+/** Checks the spec against the terms (the coordinator's own rules): throws `BadJob` otherwise. */
+export function checkJob(context: Pick<MultiPartyContext, "terms" | "spec">): void {
+  try {
+    checkMultiPartySpec({ spec: context.spec, terms: context.terms });
+  } catch (cause) {
+    if (!(cause instanceof MultiPartySpecError)) throw cause;
+    throw new MultiPartyFlowError("BadJob", `the job's multi-party spec is invalid: ${cause.shortMessage}`, {
+      cause,
+    });
+  }
+  if (context.terms.parties < 2) throw new MultiPartyFlowError("BadJob", "the job is not multi-party");
+}
+
+/** Throws `NotYourRole` unless `wallet` is `expected` (the spec's account for the role). */
+export function requireAccount(wallet: MultiPartyWallet, expected: Address | undefined, role: string): void {
+  if (expected === undefined || wallet.account.address.toLowerCase() !== expected.toLowerCase()) {
+    throw new MultiPartyFlowError("NotYourRole", `${role} is ${expected ?? "not in the spec"}`, {
+      details: `the wallet's account is ${wallet.account.address}`,
+    });
+  }
+}
+
+/** The records of the job (`recordsOf` and `aggregateHashOf`). */
+export async function readRecords(context: MultiPartyContext): Promise<MultiPartyRecords> {
+  const { publicClient, coordinator: address, jobId } = context;
+  const [[, updateMask, , shareMask], aggregateHash] = await Promise.all([
+    publicClient.readContract({
+      address,
+      abi: multiPartyCoordinatorAbi,
+      functionName: "recordsOf",
+      args: [jobId],
+    }),
+    publicClient.readContract({
+      address,
+      abi: multiPartyCoordinatorAbi,
+      functionName: "aggregateHashOf",
+      args: [jobId],
+    }),
+  ]);
+  return {
+    updaters: indicesOfMask(updateMask),
+    updateMask,
+    sharers: indicesOfMask(shareMask),
+    shareMask,
+    aggregateHash: BigInt(aggregateHash) === 0n ? undefined : aggregateHash,
+  };
+}
+
+/** The update hash party `partyIndex` recorded (zero hash when none). */
+export function readUpdateHash(context: MultiPartyContext, partyIndex: number): Promise<Hex> {
+  return context.publicClient.readContract({
+    address: context.coordinator,
+    abi: multiPartyCoordinatorAbi,
+    functionName: "updateHashOf",
+    args: [context.jobId, BigInt(partyIndex)],
+  });
+}
+
+/** The share hash member `memberIndex` recorded (zero hash when none). */
+export function readShareHash(context: MultiPartyContext, memberIndex: number): Promise<Hex> {
+  return context.publicClient.readContract({
+    address: context.coordinator,
+    abi: multiPartyCoordinatorAbi,
+    functionName: "shareHashOf",
+    args: [context.jobId, BigInt(memberIndex)],
+  });
+}
+
+/** The recorded aggregate hash; throws `NotRecorded` when there is none. */
+export async function requireAggregateHash(context: MultiPartyContext): Promise<Hex> {
+  const hash = (await readRecords(context)).aggregateHash;
+  if (hash === undefined) {
+    throw new MultiPartyFlowError("NotRecorded", `job ${context.jobId} has no recorded aggregate`, {
+      details: "committee members decrypt only the aggregate recorded on-chain",
+    });
+  }
+  return hash;
+}
+
+/** Waits for a record transaction; throws `TransactionReverted` if it reverted. */
+export async function confirmRecord(
+  context: MultiPartyContext,
+  hash: Promise<Hex>,
+  what: string,
+): Promise<TransactionReceipt> {
+  const receipt = await context.publicClient.waitForTransactionReceipt({ hash: await hash });
+  if (receipt.status !== "success") {
+    throw new MultiPartyFlowError("TransactionReverted", `${what} reverted`, {
+      details: `transaction ${receipt.transactionHash}`,
+    });
+  }
+  return receipt;
+}
+
+/** `recordUpdate(jobId, terms, spec, partyIndex, updateHash)` from the party's wallet. */
+export function recordUpdate(
+  context: MultiPartyContext,
+  wallet: MultiPartyWallet,
+  partyIndex: number,
+  updateHash: Hex,
+): Promise<TransactionReceipt> {
+  const { coordinator: address, jobId, terms, spec } = context;
+  return confirmRecord(
+    context,
+    wallet.writeContract({
+      address,
+      abi: multiPartyCoordinatorAbi,
+      functionName: "recordUpdate",
+      args: [jobId, terms, spec, BigInt(partyIndex), updateHash],
+    }),
+    `recordUpdate of party ${partyIndex}`,
+  );
+}
+
+/** `recordAggregate(jobId, terms, spec, aggregateHash, includedMask)` from the provider's wallet. */
+export function recordAggregate(
+  context: MultiPartyContext,
+  wallet: MultiPartyWallet,
+  aggregateHash: Hex,
+  includedMask: bigint,
+): Promise<TransactionReceipt> {
+  const { coordinator: address, jobId, terms, spec } = context;
+  return confirmRecord(
+    context,
+    wallet.writeContract({
+      address,
+      abi: multiPartyCoordinatorAbi,
+      functionName: "recordAggregate",
+      args: [jobId, terms, spec, aggregateHash, includedMask],
+    }),
+    "recordAggregate",
+  );
+}
+
+/** `recordShare(jobId, terms, spec, memberIndex, shareHash)` from the member's wallet. */
+export function recordShare(
+  context: MultiPartyContext,
+  wallet: MultiPartyWallet,
+  memberIndex: number,
+  shareHash: Hex,
+): Promise<TransactionReceipt> {
+  const { coordinator: address, jobId, terms, spec } = context;
+  return confirmRecord(
+    context,
+    wallet.writeContract({
+      address,
+      abi: multiPartyCoordinatorAbi,
+      functionName: "recordShare",
+      args: [jobId, terms, spec, BigInt(memberIndex), shareHash],
+    }),
+    `recordShare of member ${memberIndex}`,
+  );
+}
