@@ -14,7 +14,6 @@ import { createCipheriv, randomBytes } from "node:crypto";
 import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { cpus } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import {
   createDecryptStream,
   createEncryptStream,
@@ -129,99 +128,91 @@ async function timeAll<K extends string>(measures: Record<K, () => unknown>): Pr
   return out;
 }
 
-/** Measures every figure of the envelope benchmark (and restores the node:crypto backend). */
-export async function measureEnvelope() {
-  const raw = await timeAll({
-    raw: () => rawAesGcm(),
-    rawContiguous: () => rawAesGcm(new Uint8Array(TOTAL + (TOTAL / CHUNK) * 16)),
-  });
-  setAeadBackend(webCryptoAead);
-  const web: Record<Measure, number> = await timeAll(envelopeMeasures);
-  useNodeCrypto(); // what Node processes (enclave runner, provider node) use
-  const node: Record<Measure, number> = await timeAll(envelopeMeasures);
+const raw = await timeAll({
+  raw: () => rawAesGcm(),
+  rawContiguous: () => rawAesGcm(new Uint8Array(TOTAL + (TOTAL / CHUNK) * 16)),
+});
+setAeadBackend(webCryptoAead);
+const web: Record<Measure, number> = await timeAll(envelopeMeasures);
+useNodeCrypto(); // what Node processes (enclave runner, provider node) use
+const node: Record<Measure, number> = await timeAll(envelopeMeasures);
 
-  const rawMBps = mbps(raw.raw);
-  // Headline: streaming through node:crypto, the runner's path (it decrypts the buyer's data as it
-  // arrives from the blob store; the raw baseline likewise discards its output chunk by chunk).
-  const result = {
-    envelope_encrypt_MBps: mbps(node.streamEncrypt),
-    envelope_decrypt_MBps: mbps(node.streamDecrypt),
-    raw_aes_gcm_MBps: rawMBps,
-    envelope_vs_raw_ratio: 0,
-    one_shot_encrypt_MBps: mbps(node.encrypt),
-    one_shot_decrypt_MBps: mbps(node.decrypt),
-    webcrypto_stream_encrypt_MBps: mbps(web.streamEncrypt),
-    webcrypto_stream_decrypt_MBps: mbps(web.streamDecrypt),
-    webcrypto_one_shot_encrypt_MBps: mbps(web.encrypt),
-    webcrypto_one_shot_decrypt_MBps: mbps(web.decrypt),
-    raw_aes_gcm_contiguous_MBps: mbps(raw.rawContiguous),
-  };
-  result.envelope_vs_raw_ratio = Number(
-    (Math.min(result.envelope_encrypt_MBps, result.envelope_decrypt_MBps) / rawMBps).toFixed(3),
-  );
-  return { result, raw, web, node, rawMBps };
-}
+const rawMBps = mbps(raw.raw);
+// Headline: streaming through node:crypto, the runner's path (it decrypts the buyer's data as it
+// arrives from the blob store; the raw baseline likewise discards its output chunk by chunk).
+const result = {
+  envelope_encrypt_MBps: mbps(node.streamEncrypt),
+  envelope_decrypt_MBps: mbps(node.streamDecrypt),
+  raw_aes_gcm_MBps: rawMBps,
+  envelope_vs_raw_ratio: 0,
+  one_shot_encrypt_MBps: mbps(node.encrypt),
+  one_shot_decrypt_MBps: mbps(node.decrypt),
+  webcrypto_stream_encrypt_MBps: mbps(web.streamEncrypt),
+  webcrypto_stream_decrypt_MBps: mbps(web.streamDecrypt),
+  webcrypto_one_shot_encrypt_MBps: mbps(web.encrypt),
+  webcrypto_one_shot_decrypt_MBps: mbps(web.decrypt),
+  raw_aes_gcm_contiguous_MBps: mbps(raw.rawContiguous),
+};
+result.envelope_vs_raw_ratio = Number(
+  (Math.min(result.envelope_encrypt_MBps, result.envelope_decrypt_MBps) / rawMBps).toFixed(3),
+);
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const { result, raw, web, node, rawMBps } = await measureEnvelope();
-  const rows: [string, number, number][] = [
-    ["stream encrypt, node:crypto (headline)", node.streamEncrypt, result.envelope_encrypt_MBps],
-    ["stream decrypt, node:crypto (headline)", node.streamDecrypt, result.envelope_decrypt_MBps],
-    ["one-shot encrypt, node:crypto", node.encrypt, result.one_shot_encrypt_MBps],
-    ["one-shot decrypt, node:crypto", node.decrypt, result.one_shot_decrypt_MBps],
-    ["stream encrypt, WebCrypto (browser path)", web.streamEncrypt, result.webcrypto_stream_encrypt_MBps],
-    ["stream decrypt, WebCrypto", web.streamDecrypt, result.webcrypto_stream_decrypt_MBps],
-    ["one-shot encrypt, WebCrypto", web.encrypt, result.webcrypto_one_shot_encrypt_MBps],
-    ["one-shot decrypt, WebCrypto", web.decrypt, result.webcrypto_one_shot_decrypt_MBps],
-    ["raw createCipheriv, 64 KiB chunks", raw.raw, rawMBps],
-    ["raw createCipheriv into one buffer", raw.rawContiguous, result.raw_aes_gcm_contiguous_MBps],
-  ];
-  const table = [
-    ["operation (64 MiB, 64 KiB chunks)", "median ms", "MB/s", "vs raw"],
-    ...rows.map(([name, ms, rate]) => [name, ms.toFixed(1), rate.toFixed(0), (rate / rawMBps).toFixed(2)]),
-  ];
-  const widths = (table[0] as string[]).map((_, i) =>
-    Math.max(...table.map((row) => (row[i] as string).length)),
-  );
-  for (const [r, row] of table.entries()) {
-    console.log(
-      row
-        .map((cell, i) => (i === 0 ? cell.padEnd(widths[i] as number) : cell.padStart(widths[i] as number)))
-        .join("  "),
-    );
-    if (r === 0) console.log(widths.map((w) => "-".repeat(w)).join("  "));
-  }
+const rows: [string, number, number][] = [
+  ["stream encrypt, node:crypto (headline)", node.streamEncrypt, result.envelope_encrypt_MBps],
+  ["stream decrypt, node:crypto (headline)", node.streamDecrypt, result.envelope_decrypt_MBps],
+  ["one-shot encrypt, node:crypto", node.encrypt, result.one_shot_encrypt_MBps],
+  ["one-shot decrypt, node:crypto", node.decrypt, result.one_shot_decrypt_MBps],
+  ["stream encrypt, WebCrypto (browser path)", web.streamEncrypt, result.webcrypto_stream_encrypt_MBps],
+  ["stream decrypt, WebCrypto", web.streamDecrypt, result.webcrypto_stream_decrypt_MBps],
+  ["one-shot encrypt, WebCrypto", web.encrypt, result.webcrypto_one_shot_encrypt_MBps],
+  ["one-shot decrypt, WebCrypto", web.decrypt, result.webcrypto_one_shot_decrypt_MBps],
+  ["raw createCipheriv, 64 KiB chunks", raw.raw, rawMBps],
+  ["raw createCipheriv into one buffer", raw.rawContiguous, result.raw_aes_gcm_contiguous_MBps],
+];
+const table = [
+  ["operation (64 MiB, 64 KiB chunks)", "median ms", "MB/s", "vs raw"],
+  ...rows.map(([name, ms, rate]) => [name, ms.toFixed(1), rate.toFixed(0), (rate / rawMBps).toFixed(2)]),
+];
+const widths = (table[0] as string[]).map((_, i) =>
+  Math.max(...table.map((row) => (row[i] as string).length)),
+);
+for (const [r, row] of table.entries()) {
   console.log(
-    `\nenvelope_vs_raw_ratio ${result.envelope_vs_raw_ratio} (streaming, node:crypto); target ≥ ${TARGET_RATIO}`,
+    row
+      .map((cell, i) => (i === 0 ? cell.padEnd(widths[i] as number) : cell.padStart(widths[i] as number)))
+      .join("  "),
   );
-
-  const json = {
-    ...result,
-    _meta: {
-      bytes: TOTAL,
-      chunk_size: CHUNK,
-      stream_piece_size: PIECE,
-      rounds: ROUNDS,
-      statistic: "median of ROUNDS runs after one warm-up run, one block per measure",
-      MB: "10^6 bytes",
-      target_envelope_vs_raw_ratio: TARGET_RATIO,
-      meets_target: result.envelope_vs_raw_ratio >= TARGET_RATIO,
-      ratio_definition: "min(stream encrypt, stream decrypt) with the node:crypto backend / raw_aes_gcm",
-      raw_baseline:
-        "node:crypto createCipheriv aes-256-gcm, 64 KiB per cipher, 41-byte AAD, output discarded",
-      aes_backend:
-        "headline: node:crypto (sdk/envelope/node.ts, useNodeCrypto); webcrypto_*: crypto.subtle, the browser path",
-      windows: "one-shot: 8 chunk operations in flight; streams: 2",
-      node: process.version,
-      cpu: cpus()[0]?.model ?? "unknown",
-      cpu_count: cpus().length,
-      measured_at: new Date().toISOString(),
-    },
-  };
-  const dir = join(import.meta.dirname, "results");
-  mkdirSync(dir, { recursive: true });
-  const out = join(dir, "envelope.json");
-  writeFileSync(`${out}.tmp`, `${JSON.stringify(json, null, 2)}\n`);
-  renameSync(`${out}.tmp`, out);
-  console.log(`wrote ${out}`);
+  if (r === 0) console.log(widths.map((w) => "-".repeat(w)).join("  "));
 }
+console.log(
+  `\nenvelope_vs_raw_ratio ${result.envelope_vs_raw_ratio} (streaming, node:crypto); target ≥ ${TARGET_RATIO}`,
+);
+
+const json = {
+  ...result,
+  _meta: {
+    bytes: TOTAL,
+    chunk_size: CHUNK,
+    stream_piece_size: PIECE,
+    rounds: ROUNDS,
+    statistic: "median of ROUNDS runs after one warm-up run, one block per measure",
+    MB: "10^6 bytes",
+    target_envelope_vs_raw_ratio: TARGET_RATIO,
+    meets_target: result.envelope_vs_raw_ratio >= TARGET_RATIO,
+    ratio_definition: "min(stream encrypt, stream decrypt) with the node:crypto backend / raw_aes_gcm",
+    raw_baseline: "node:crypto createCipheriv aes-256-gcm, 64 KiB per cipher, 41-byte AAD, output discarded",
+    aes_backend:
+      "headline: node:crypto (sdk/envelope/node.ts, useNodeCrypto); webcrypto_*: crypto.subtle, the browser path",
+    windows: "one-shot: 8 chunk operations in flight; streams: 2",
+    node: process.version,
+    cpu: cpus()[0]?.model ?? "unknown",
+    cpu_count: cpus().length,
+    measured_at: new Date().toISOString(),
+  },
+};
+const dir = join(import.meta.dirname, "results");
+mkdirSync(dir, { recursive: true });
+const out = join(dir, "envelope.json");
+writeFileSync(`${out}.tmp`, `${JSON.stringify(json, null, 2)}\n`);
+renameSync(`${out}.tmp`, out);
+console.log(`wrote ${out}`);
