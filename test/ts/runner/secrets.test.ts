@@ -2,7 +2,7 @@
 // CLI (a child process with its own TMPDIR and model cache) on data where every text carries a
 // recognisable marker; afterwards the marker (as text, hex or base64) is searched in everything the
 // runner could have written: its stdout and stderr, its output folder, the blob store, its temp
-// folder and its cache. Also: --help and usage errors.
+// folder and its cache; the trained weights are searched for the same way. Also: --help and usage errors.
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -17,6 +17,7 @@ import { encodeDataset } from "../../../enclave-runner/runner/dataset.ts";
 import { stringifyJobSpec } from "../../../enclave-runner/runner/jobSpec.ts";
 import type { AttestationRequest } from "../../../enclave-runner/runner/pipeline.ts";
 import { attestedEnclaveKey, deliverData } from "../../../scripts/lib/buyer.ts";
+import { decryptAdapter, encodeAdapter } from "../../../sdk/adapter.ts";
 import { LocalFolderBlobStore } from "../../../sdk/blobs/localFolder.node.ts";
 import { useNodeCrypto } from "../../../sdk/envelope/node.ts";
 import { JobStatus } from "../../../sdk/types.ts";
@@ -230,6 +231,32 @@ describe("enclave runner (CLI)", () => {
         }
         assert.equal(findMarker(Buffer.from(result.out), marker), undefined, "marker in stdout");
         assert.equal(findMarker(Buffer.from(result.err), marker), undefined, "marker in stderr");
+
+        // The trained weights left the runner only encrypted: the buyer's decryption gives them, and
+        // their serialization (as in the adapter document) appears in no file and no log.
+        const adapterBlob = await new LocalFolderBlobStore(dirs.blobs).get(
+          bundle.adapter?.blobId as `sha256:${string}`,
+        );
+        const adapter = await decryptAdapter({
+          envelope: adapterBlob,
+          buyerSecretKey: job.buyerKey,
+          jobId: job.jobId,
+          modelCommitment: bundle.submitResult.modelCommitment,
+        });
+        const weightsText = JSON.stringify(adapter.weights.weights.map((row) => row.map(String)));
+        assert.ok(
+          new TextDecoder().decode(encodeAdapter(adapter)).includes(weightsText),
+          "the search string is the document's",
+        );
+        for (const file of scanned)
+          assert.ok(
+            !readFileSync(file).includes(Buffer.from(weightsText)),
+            `the weights appear in ${path.relative(root, file)}`,
+          );
+        assert.ok(
+          !result.out.includes(weightsText) && !result.err.includes(weightsText),
+          "the weights appear in the logs",
+        );
       } finally {
         runner.child.kill("SIGKILL");
         rmSync(root, { recursive: true, force: true });
