@@ -45,7 +45,8 @@ Required:
 Options:
   --tee <kind>            ${TEE_CHOICES.join(" | ")} (default simulated)
   --trainer <kind>        builtin | external (default builtin)
-  --trainer-command <cmd> the external backend's command line (with --trainer external)
+  --trainer-command <cmd> the external backend's command line (with --trainer external; split on
+                          spaces, no shell quoting), speaking enclave-runner/trainer/PROTOCOL.md
   --workers <n>           feature-extraction threads of the builtin trainer (default: all cores)
   --circuit <dir>         training circuit folder with <name>.wasm and <name>.zkey
                           (default: build/circuits/<the circuit whose parameters the spec uses>)
