@@ -23,11 +23,13 @@ import {
   ETH,
   hashMultiPartySpec,
   indexMask,
+  JobStatus,
   type JobTerms,
   type MultiPartySpec,
   recordedHashOf,
   signCancelJob,
   signExtendDelivery,
+  signMultiPartyResult,
   signPermit,
   TeeType,
   teeTypeSet,
@@ -294,9 +296,12 @@ const multiPartyJob = async () => {
   const { jobId } = await postJob(publicClient, buyer, deployment, terms);
   await market.write.placeBid([jobId, terms, parseEther("0.5")], { account: providerA.account });
   await networkHelpers.time.increaseTo(terms.bidDeadline);
-  await market.write.submitAttestation([jobId, terms, ...(await attest(jobId, terms))], {
-    account: providerA.account,
-  });
+  // Keep the enclave: its signing key settles the job (MultiPartyCoordinator.verifyTraining).
+  const enclave = newSimulatedEnclave();
+  await market.write.submitAttestation(
+    [jobId, terms, ...(await simulatedAttestationArgs({ chainId, deployment, jobId, enclave }))],
+    { account: providerA.account },
+  );
   const update = (i: number) =>
     coordinator.write.recordUpdate(
       [jobId, terms, spec, BigInt(i), recordedHashOf(toBytes(`update ${jobId} ${i}`))],
@@ -314,7 +319,7 @@ const multiPartyJob = async () => {
         account: committee[i]?.account,
       },
     );
-  return { jobId, terms, spec, update, aggregate, share };
+  return { jobId, terms, spec, enclave, update, aggregate, share };
 };
 const mp = await multiPartyJob();
 await measure("recordUpdate_first", "first record of a job: checks the spec once", mp.update(0));
@@ -323,14 +328,31 @@ await networkHelpers.time.increaseTo(mp.spec.updateDeadline + 1n);
 await measure("recordAggregate", "provider, includes parties 0 and 2", mp.aggregate());
 await measure("recordShare", "first decryption share", mp.share(1));
 await measure("recordShare_quorum", "the threshold-th share: QuorumReached", mp.share(2));
+const mpModel = keccak256(toBytes("model"));
 await measure(
   "submitResult_multiParty",
-  "settlement after the quorum (TestTrainingVerifier)",
+  "settlement after the quorum: the attested enclave's EIP-712 result, checked by the coordinator",
   market.write.submitResult(
-    [mp.jobId, mp.terms, keccak256(toBytes("model")), keccak256(toBytes("ciphertext")), VALID_PROOF],
+    [
+      mp.jobId,
+      mp.terms,
+      mpModel,
+      keccak256(toBytes("ciphertext")),
+      await signMultiPartyResult({
+        signer: mp.enclave.signer,
+        chainId,
+        coordinator: coordinator.address,
+        jobId: mp.jobId,
+        specHash: mp.terms.specHash,
+        aggregateHash: await coordinator.read.aggregateHashOf([mp.jobId]),
+        modelCommitment: mpModel,
+      }),
+    ],
     { account: providerA.account },
   ),
 );
+if ((await market.read.statusOf([mp.jobId])) !== JobStatus.Completed)
+  throw new Error("bench:gas: the multi-party job did not settle");
 const mpTimeout = await multiPartyJob();
 await mpTimeout.update(0);
 await networkHelpers.time.increaseTo(mpTimeout.spec.updateDeadline + 1n);

@@ -187,7 +187,10 @@ contract JobMarket is IJobMarket, Ownable2Step, EIP712, ReentrancyGuardTransient
         if (block.timestamp > job.deliveryDeadline) revert JobMarketDeadlinePassed(job.deliveryDeadline);
         if (modelCommitment == bytes32(0) || modelCiphertextHash == bytes32(0)) revert JobMarketEmptyResult();
         if (terms.parties > 1) _requireQuorum(jobId);
-        ITrainingVerifier verifier = trainingVerifier;
+        // A multi-party job's adapter is the committee's decrypted aggregate applied to C0 by the
+        // attested enclave; the coordinator checks the enclave's signed result (docs/MULTIPARTY.md).
+        ITrainingVerifier verifier =
+            terms.parties > 1 ? ITrainingVerifier(address(multiPartyCoordinator)) : trainingVerifier;
         if (address(verifier) == address(0)) revert JobMarketTrainingVerifierNotSet();
 
         ITrainingVerifier.TrainingClaim memory claim = ITrainingVerifier.TrainingClaim({

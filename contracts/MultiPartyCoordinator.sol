@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.28;
 
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {IJobMarket} from "./interfaces/IJobMarket.sol";
 import {IMultiPartyCoordinator} from "./interfaces/IMultiPartyCoordinator.sol";
+import {ITrainingVerifier} from "./interfaces/ITrainingVerifier.sol";
 import {JobStatus} from "./types/JobStatus.sol";
 
 /// @title MultiPartyCoordinator
@@ -13,7 +16,15 @@ import {JobStatus} from "./types/JobStatus.sol";
 ///      funds and has no admin; the market reads {quorumReached} and {committeeFault}. Everything a
 ///      call needs about the job comes from the market (`getJob`) or from calldata checked against
 ///      hashes the market stores (terms) or the terms carry (spec).
-contract MultiPartyCoordinator is IMultiPartyCoordinator {
+///      It is also the training verifier of multi-party jobs ({verifyTraining}): their adapter is the
+///      committee's decrypted aggregate applied to C0 by the attested enclave, which signs that
+///      result. This is trust in the attested enclave, not a zero-knowledge proof: the Groth16
+///      statement covers single-party SGD only (docs/MULTIPARTY.md, "Settlement").
+contract MultiPartyCoordinator is IMultiPartyCoordinator, ITrainingVerifier, EIP712 {
+    /// @notice EIP-712 type of the enclave's statement that settles a multi-party job.
+    bytes32 public constant MULTI_PARTY_RESULT_TYPEHASH =
+        keccak256("MultiPartyResult(uint256 jobId,bytes32 specHash,bytes32 aggregateHash,bytes32 modelCommitment)");
+
     /// @dev The records of one job. `threshold` and `committeeSize` are copied from the terms by the
     ///      first record call (always an update: the aggregate needs one, shares need the aggregate),
     ///      which also checks the spec's structure once (`specChecked`); later calls check its hash.
@@ -36,9 +47,31 @@ contract MultiPartyCoordinator is IMultiPartyCoordinator {
     mapping(uint256 jobId => mapping(uint256 memberIndex => bytes32)) private _shareHashes;
 
     /// @param jobMarket_ The market whose multi-party jobs this coordinator records.
-    constructor(IJobMarket jobMarket_) {
+    constructor(IJobMarket jobMarket_) EIP712("BlindTraining MultiParty", "1") {
         if (address(jobMarket_) == address(0)) revert MultiPartyZeroAddress();
         jobMarket = jobMarket_;
+    }
+
+    // ----- settlement -----
+
+    /// @notice Whether `proof` is the job's attested enclave signing (EIP-712, {MULTI_PARTY_RESULT_TYPEHASH})
+    ///         that `claim.modelCommitment` is C0 plus the average of the recorded aggregate's
+    ///         decryption. The market asks this for multi-party jobs, after checking the quorum.
+    /// @dev Never reverts on a bad proof (the market then fails the job as for a rejected proof).
+    function verifyTraining(TrainingClaim calldata claim, bytes calldata proof) external view returns (bool valid) {
+        if (claim.market != address(jobMarket) || claim.chainId != block.chainid) return false;
+        bytes32 aggregateHash = _rounds[claim.jobId].aggregateHash;
+        if (aggregateHash == bytes32(0)) return false;
+        address enclaveSigner = jobMarket.getJob(claim.jobId).enclaveSigner;
+        bytes32 digest = _hashTypedDataV4(
+            keccak256(
+                abi.encode(
+                    MULTI_PARTY_RESULT_TYPEHASH, claim.jobId, claim.specHash, aggregateHash, claim.modelCommitment
+                )
+            )
+        );
+        (address recovered, ECDSA.RecoverError recoverError,) = ECDSA.tryRecover(digest, proof);
+        return recoverError == ECDSA.RecoverError.NoError && recovered != address(0) && recovered == enclaveSigner;
     }
 
     // ----- records -----

@@ -2,6 +2,7 @@
 // checks (the same rules as MultiPartyCoordinator), and the check of a ciphertext against the hash
 // recorded for it on-chain. Browser-safe.
 import { type Address, encodeAbiParameters, type Hex, isAddress, keccak256 } from "viem";
+import type { LocalAccount } from "viem/accounts";
 import { BaseError } from "./errors.ts";
 import type { JobTerms } from "./types.ts";
 
@@ -192,4 +193,50 @@ export function checkMultiPartySpec({ spec, terms }: CheckMultiPartySpecParamete
       "the terms' committeeHash is not the hash of this spec",
       `committeeHash ${terms.committeeHash}, spec ${hash}`,
     );
+}
+
+/** EIP-712 domain name and version of `MultiPartyCoordinator` (its `verifyingContract` is the coordinator). */
+export const MULTI_PARTY_RESULT_DOMAIN = { name: "BlindTraining MultiParty", version: "1" } as const;
+
+/** EIP-712 types of the attested enclave's statement that settles a multi-party job. */
+export const MULTI_PARTY_RESULT_TYPES = {
+  MultiPartyResult: [
+    { name: "jobId", type: "uint256" },
+    { name: "specHash", type: "bytes32" },
+    { name: "aggregateHash", type: "bytes32" },
+    { name: "modelCommitment", type: "bytes32" },
+  ],
+} as const;
+
+/** Parameters of {@link signMultiPartyResult}. */
+export type SignMultiPartyResultParameters = {
+  /** The enclave's signing key: the `enclaveSigner` its attestation bound to the job. */
+  signer: LocalAccount;
+  chainId: number | bigint;
+  coordinator: Address;
+  jobId: bigint;
+  /** The job's `terms.specHash`. */
+  specHash: Hex;
+  /** The aggregate hash recorded on the coordinator (what the committee decrypted). */
+  aggregateHash: Hex;
+  /** C(W, b) of C0 plus the decrypted average update: the `modelCommitment` of `submitResult`. */
+  modelCommitment: Hex;
+};
+
+/**
+ * The enclave's signature that settles a multi-party job: the `proof` argument of
+ * `JobMarket.submitResult`, checked by `MultiPartyCoordinator.verifyTraining`.
+ */
+export function signMultiPartyResult(p: SignMultiPartyResultParameters): Promise<Hex> {
+  return p.signer.signTypedData({
+    domain: { ...MULTI_PARTY_RESULT_DOMAIN, chainId: Number(p.chainId), verifyingContract: p.coordinator },
+    types: MULTI_PARTY_RESULT_TYPES,
+    primaryType: "MultiPartyResult",
+    message: {
+      jobId: p.jobId,
+      specHash: p.specHash,
+      aggregateHash: p.aggregateHash,
+      modelCommitment: p.modelCommitment,
+    },
+  });
 }

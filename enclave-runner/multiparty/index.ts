@@ -8,3 +8,4 @@ export * from "./errors.ts";
 export * from "./format.ts";
 export * from "./member.ts";
 export * from "./party.ts";
+export * from "./settle.ts";

@@ -664,7 +664,7 @@ contract JobMarketHandler is MarketFixture {
         GhostJob storage g = _ghost[id];
         address caller = callerSeed % 4 != 0 && g.leader != address(0) ? g.leader : _providers[callerSeed % 3];
         bytes32 encKey = keccak256(abi.encode("x25519", id));
-        address enclaveSigner = address(uint160(0xE5C10000 + id));
+        address enclaveSigner = vm.addr(0xE5C10000 + id); // its key settles multi-party jobs
         bytes32 binding = market.attestationBinding(id, encKey, enclaveSigner);
         mode = mode % 7;
         bytes memory evidence;
@@ -712,6 +712,9 @@ contract JobMarketHandler is MarketFixture {
         address caller = callerSeed % 4 != 0 && g.leader != address(0) ? g.leader : _providers[callerSeed % 3];
         mode = mode % 4;
         bytes memory proof = mode <= 1 ? bytes("valid") : mode == 2 ? bytes("forged") : bytes("revert");
+        // Multi-party jobs settle on the attested enclave's signed result, checked by the coordinator
+        // (any other proof is rejected like a forged one).
+        if (t.parties > 1 && mode <= 1) proof = _multiPartyResult(0xE5C10000 + id, id, t.specHash, keccak256("model"));
         bool expected = g.status == JobStatus.Attested && caller == g.leader && block.timestamp <= g.deliveryDeadline
             && _quorumOrSingleParty(id, t);
         uint256 before = _balanceOf(t.asset, caller);

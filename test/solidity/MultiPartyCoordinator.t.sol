@@ -21,6 +21,8 @@ contract MultiPartyCoordinatorTest is MarketFixture {
     address internal constant PROVIDER = address(0x1001);
     address internal constant REFUND_TO = address(0xBEEF);
     bytes32 internal constant AGGREGATE = keccak256("aggregate");
+    /// @dev The simulated enclave's signing key: its address is the attested `enclaveSigner`.
+    uint256 internal constant ENCLAVE_PK = 0xE5C1;
 
     function setUp() public {
         vm.warp(START_TIME);
@@ -66,7 +68,7 @@ contract MultiPartyCoordinatorTest is MarketFixture {
         market.placeBid(jobId, t, PRICE);
         vm.warp(t.bidDeadline);
         bytes32 encKey = keccak256("enclave x25519");
-        address signer = address(0xE5C1);
+        address signer = vm.addr(ENCLAVE_PK);
         bytes memory evidence = _validEvidence(jobId, encKey, signer);
         vm.prank(PROVIDER);
         market.submitAttestation(jobId, t, TeeType.Simulated, encKey, signer, evidence);
@@ -142,6 +144,8 @@ contract MultiPartyCoordinatorTest is MarketFixture {
             vm.prank(_member(i));
             coordinator.recordShare(jobId, t, spec, i, keccak256(abi.encode("share", i)));
         }
+        // Signed before the prank and the revert expectation (it calls the coordinator).
+        bytes memory result = _multiPartyResult(ENCLAVE_PK, jobId, t.specHash, keccak256("model"));
         bool quorum = _popcount(sharing) >= threshold;
         assertTrue(coordinator.quorumReached(jobId) == quorum, "quorum iff shares >= threshold");
         (bool atFault, uint256 missing) = coordinator.committeeFault(jobId);
@@ -183,12 +187,14 @@ contract MultiPartyCoordinatorTest is MarketFixture {
             vm.prank(_member(i));
             coordinator.recordShare(jobId, t, spec, i, keccak256(abi.encode("share", i)));
         }
+        // Signed before the prank and the revert expectation (it calls the coordinator).
+        bytes memory result = _multiPartyResult(ENCLAVE_PK, jobId, t.specHash, keccak256("model"));
         bool quorum = _popcount(sharing) >= threshold;
         if (!quorum) {
             vm.expectRevert(abi.encodeWithSelector(IJobMarket.JobMarketQuorumNotReached.selector, jobId));
         }
         vm.prank(PROVIDER);
-        market.submitResult(jobId, t, keccak256("model"), keccak256("ciphertext"), bytes("valid"));
+        market.submitResult(jobId, t, keccak256("model"), keccak256("ciphertext"), result);
         JobStatus expected = quorum ? JobStatus.Completed : JobStatus.Attested;
         assertEq(uint256(market.getJob(jobId).status), uint256(expected), "status");
     }

@@ -15,7 +15,13 @@ import {
   toBytes,
   zeroAddress,
 } from "viem";
-import { buildJobTerms, newBuyerSecrets, randomBytes32 } from "../../scripts/lib/market.ts";
+import {
+  buildJobTerms,
+  newBuyerSecrets,
+  newSimulatedEnclave,
+  randomBytes32,
+  type SimulatedEnclave,
+} from "../../scripts/lib/market.ts";
 import {
   checkMultiPartySpec,
   ETH,
@@ -29,6 +35,7 @@ import {
   type multiPartyCoordinatorAbi,
   RecordedHashMismatchError,
   recordedHashOf,
+  signMultiPartyResult,
   verifyRecordedHash,
   ZERO_HASH,
 } from "../../sdk/index.ts";
@@ -80,7 +87,13 @@ function specFor(terms: JobTerms, parties: readonly Wallet[], members: readonly 
   };
 }
 
-type MultiPartyJob = PostedJob & { spec: MultiPartySpec; parties: Wallet[]; members: Wallet[] };
+type MultiPartyJob = PostedJob & {
+  spec: MultiPartySpec;
+  parties: Wallet[];
+  members: Wallet[];
+  /** The attested enclave (its signing key settles the job), once attested. */
+  enclave?: SimulatedEnclave;
+};
 
 /** Posts a 3-party, 2-of-3 job (delivery 1 hour after attestation); `tweak` may alter the spec first. */
 async function postMultiPartyJob(
@@ -111,10 +124,14 @@ async function attestedMultiPartyJob(
   const job = await postMultiPartyJob(m, tweak);
   await bid(m, job, PRICE);
   await endBidding(job);
-  await m.jobMarket.write.submitAttestation([job.jobId, job.terms, ...(await attestationArgs(m, job))], {
-    account: m.provider.account,
-  });
-  return job;
+  const enclave = newSimulatedEnclave();
+  await m.jobMarket.write.submitAttestation(
+    [job.jobId, job.terms, ...(await attestationArgs(m, job, { enclave }))],
+    {
+      account: m.provider.account,
+    },
+  );
+  return { ...job, enclave };
 }
 
 /** Ciphertext stand-ins: random bytes per role (the coordinator records only their hashes). */
@@ -138,8 +155,28 @@ function recordShare(m: Market, job: MultiPartyJob, i: number, hash: Hex, from =
     account: from.account,
   });
 }
-function submitResult(m: Market, job: PostedJob) {
-  return m.jobMarket.write.submitResult([job.jobId, job.terms, MODEL, MODEL_CIPHERTEXT, VALID_PROOF], {
+/** The enclave's signed multi-party result over the recorded aggregate (by `signer`, default the attested enclave). */
+async function multiPartyProof(
+  m: Market,
+  job: MultiPartyJob,
+  o: { signer?: SimulatedEnclave["signer"]; model?: Hex } = {},
+) {
+  const signer = o.signer ?? job.enclave?.signer;
+  assert.ok(signer, "the job is not attested");
+  return signMultiPartyResult({
+    signer,
+    chainId: m.chainId,
+    coordinator: m.multiPartyCoordinator.address,
+    jobId: job.jobId,
+    specHash: job.terms.specHash,
+    aggregateHash: await m.multiPartyCoordinator.read.aggregateHashOf([job.jobId]),
+    modelCommitment: o.model ?? MODEL,
+  });
+}
+/** submitResult of MODEL: a multi-party job with its enclave's signed result, a single-party job with the double's VALID_PROOF. */
+async function submitResult(m: Market, job: PostedJob | MultiPartyJob, proof?: Hex) {
+  const p = proof ?? ("enclave" in job ? await multiPartyProof(m, job) : VALID_PROOF);
+  return m.jobMarket.write.submitResult([job.jobId, job.terms, MODEL, MODEL_CIPHERTEXT, p], {
     account: m.provider.account,
   });
 }
@@ -810,6 +847,52 @@ describe("JobMarket with multi-party jobs", () => {
       "JobFailed",
       [job.jobId, FailureReason.DeliveryDeadlineMissed, COLLATERAL, TO_BUYER],
     );
+  });
+
+  it("settlement needs the attested enclave's signature over this aggregate and model: anything else fails the job as a rejected proof", async () => {
+    const stranger = newSimulatedEnclave().signer;
+    for (const [what, proofOf] of [
+      ["another key", (m: Market, job: MultiPartyJob) => multiPartyProof(m, job, { signer: stranger })],
+      [
+        "another model",
+        (m: Market, job: MultiPartyJob) => multiPartyProof(m, job, { model: keccak256(toBytes("other")) }),
+      ],
+      ["the double's VALID_PROOF", async () => VALID_PROOF],
+      ["an empty proof", async () => "0x" as Hex],
+    ] as const) {
+      const m = await loadMarket();
+      const job = await attestedMultiPartyJob(m);
+      await updatesWithDropout(m, job);
+      await recordAggregate(m, job, AGGREGATE, MASK_0_2);
+      await recordShare(m, job, 0, recordedHashOf(shareBytes(0)));
+      await recordShare(m, job, 1, recordedHashOf(shareBytes(1)));
+      const proof = await proofOf(m, job);
+      assert.equal(
+        await m.multiPartyCoordinator.read.verifyTraining([
+          {
+            chainId: BigInt(m.chainId),
+            market: m.jobMarket.address,
+            jobId: job.jobId,
+            provider: m.provider.account.address,
+            specHash: job.terms.specHash,
+            datasetCommitment: job.terms.datasetCommitment,
+            evalCommitment: job.terms.evalCommitment,
+            qualityThreshold: job.terms.qualityThreshold,
+            modelCommitment: MODEL,
+          },
+          proof,
+        ]),
+        false,
+        what,
+      );
+      await viem.assertions.emitWithArgs(submitResult(m, job, proof), m.jobMarket, "JobFailed", [
+        job.jobId,
+        FailureReason.ProofRejected,
+        COLLATERAL,
+        TO_BUYER,
+      ]);
+      assert.equal(await m.jobMarket.read.statusOf([job.jobId]), JobStatus.Failed, what);
+    }
   });
 
   it("single-party jobs are unaffected: they settle without any coordinator record", async () => {

@@ -215,6 +215,31 @@ abstract contract MarketFixture is Assertions {
 
     // ----- arithmetic references, written independently of contracts/libraries/Shares.sol -----
 
+    /// @dev The attested enclave's signed multi-party result (what `MultiPartyCoordinator.verifyTraining`
+    ///      accepts), by the key `signerPk`, over the aggregate recorded for `jobId`.
+    function _multiPartyResult(uint256 signerPk, uint256 jobId, bytes32 specHash, bytes32 model)
+        internal
+        view
+        returns (bytes memory)
+    {
+        bytes32 domain = keccak256(
+            abi.encode(
+                keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"),
+                keccak256("BlindTraining MultiParty"),
+                keccak256("1"),
+                block.chainid,
+                address(coordinator)
+            )
+        );
+        bytes32 structHash = keccak256(
+            abi.encode(
+                coordinator.MULTI_PARTY_RESULT_TYPEHASH(), jobId, specHash, coordinator.aggregateHashOf(jobId), model
+            )
+        );
+        (uint8 v, bytes32 r, bytes32 s) = vm.sign(signerPk, keccak256(abi.encodePacked("\x19\x01", domain, structHash)));
+        return abi.encodePacked(r, s, v);
+    }
+
     function _ceilBps(uint256 amount, uint256 bps) internal pure returns (uint256) {
         uint256 product = amount * bps;
         return product / 10_000 + (product % 10_000 == 0 ? 0 : 1);

@@ -233,6 +233,10 @@ describe("paillier/primes", () => {
   });
 
   it("generates safe primes of the exact size, confirmed by OpenSSL, and reports progress", () => {
+    // The sieve's effect is asserted over all sizes together: a small search can end after a
+    // handful of candidates (one survivor of five is not "most removed"), which made this flaky.
+    let candidates = 0;
+    let survivors = 0;
     for (const bits of [64, 96, 128, 256]) {
       const progress: SafePrimeStats[] = [];
       const { prime, stats } = generateSafePrime(bits, { onProgress: (s) => progress.push(s) });
@@ -242,10 +246,15 @@ describe("paillier/primes", () => {
       assert.ok(checkPrimeSync((prime - 1n) / 2n), "p' = (p − 1)/2 is prime");
       assert.ok(isSafePrime(prime));
       assert.ok(stats.candidates >= stats.sieveSurvivors && stats.sieveSurvivors >= stats.passedFirstTest);
-      assert.ok(stats.sieveSurvivors < stats.candidates / 10, "the combined sieve removes most candidates");
+      candidates += stats.candidates;
+      survivors += stats.sieveSurvivors;
       assert.ok(progress.length >= 1, "a final progress report");
       assert.equal(progress.at(-1)?.candidates, stats.candidates);
     }
+    assert.ok(
+      survivors < candidates / 10,
+      `the combined sieve removes most candidates (${survivors} of ${candidates} survived)`,
+    );
     assert.throws(() => generateSafePrime(32), PaillierError);
   });
 

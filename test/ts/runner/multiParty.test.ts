@@ -27,10 +27,16 @@ import {
   SHARE_BLOB_FORMAT,
   type SubmitUpdateResult,
   shareAggregate,
+  signCombinedResult,
   submitUpdate,
 } from "../../../enclave-runner/multiparty/index.ts";
 import { trainAllSegments } from "../../../enclave-runner/trainer/sgd.ts";
-import { buildJobTerms, newBuyerSecrets } from "../../../scripts/lib/market.ts";
+import {
+  buildJobTerms,
+  newBuyerSecrets,
+  newSimulatedEnclave,
+  type SimulatedEnclave,
+} from "../../../scripts/lib/market.ts";
 import { syntheticTask } from "../../../scripts/lib/syntheticTask.ts";
 import { type BlobId, MemoryBlobStore } from "../../../sdk/blobs/blobStore.ts";
 import { generateRecipientKeyPair, type RecipientKeyPair } from "../../../sdk/envelope/index.ts";
@@ -60,7 +66,6 @@ import {
   type Market,
   networkHelpers,
   now,
-  VALID_PROOF,
   viem,
 } from "../../support/fixture.ts";
 import { SEGMENT_TEST_PARAMS } from "../../support/zk.ts";
@@ -82,6 +87,8 @@ const partyRows = (i: number) => syntheticTask(PARAMS, 11 + i).trainRows;
 
 type Job = {
   context: MultiPartyContext;
+  /** The attested enclave: its signing key settles the job. */
+  enclave: SimulatedEnclave;
   parties: MultiPartyWallet[];
   members: MultiPartyWallet[];
   memberKeys: RecipientKeyPair[];
@@ -119,9 +126,13 @@ async function attestedMultiPartyJob(m: Market): Promise<Job> {
   const posted = { jobId, terms, secrets };
   await bid(m, posted, PRICE);
   await endBidding(posted);
-  await m.jobMarket.write.submitAttestation([jobId, terms, ...(await attestationArgs(m, posted))], {
-    account: m.provider.account,
-  });
+  const enclave = newSimulatedEnclave();
+  await m.jobMarket.write.submitAttestation(
+    [jobId, terms, ...(await attestationArgs(m, posted, { enclave }))],
+    {
+      account: m.provider.account,
+    },
+  );
   const context: MultiPartyContext = {
     publicClient: m.publicClient,
     coordinator: m.multiPartyCoordinator.address,
@@ -130,7 +141,7 @@ async function attestedMultiPartyJob(m: Market): Promise<Job> {
     spec,
     blobs: new MemoryBlobStore(),
   };
-  return { context, parties, members, memberKeys };
+  return { context, enclave, parties, members, memberKeys };
 }
 
 const training = (i: number) => ({ initialWeights: C0, params: PARAMS, rows: partyRows(i) });
@@ -342,13 +353,15 @@ describe("multi-party training flow (enclave-runner/multiparty)", () => {
     assert.deepEqual(flattenWeights(combined.weights), want);
     assert.notDeepEqual(flattenWeights(combined.weights), c0);
 
-    // Settlement. The Groth16 statement for multi-party training (aggregate decrypted from recorded
-    // shares, applied to C0) is not built yet: the TestTrainingVerifier double accepts VALID_PROOF.
+    // Settlement: the attested enclave signs the combined adapter's commitment over the recorded
+    // aggregate (MultiPartyCoordinator.verifyTraining; trust in the enclave, not a ZK proof).
     const poseidon = await getPoseidon();
     const modelCommitment = toHex(commitWeights(poseidon, combined.weights), { size: 32 });
+    const result = await signCombinedResult(context, job.enclave.signer, combined.weights);
+    assert.equal(result.modelCommitment, modelCommitment);
     await viem.assertions.emitWithArgs(
       m.jobMarket.write.submitResult(
-        [context.jobId, context.terms, modelCommitment, aggregateHash, VALID_PROOF],
+        [context.jobId, context.terms, result.modelCommitment, aggregateHash, result.proof],
         {
           account: m.provider.account,
         },
