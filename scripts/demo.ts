@@ -13,16 +13,27 @@ import {
   loadOrBuildBaseModel,
   parameterCount,
 } from "../enclave-runner/model/index.ts";
+import {
+  aggregateUpdates,
+  combineShares,
+  dealJobKey,
+  shareAggregate,
+  signCombinedResult,
+  submitUpdate,
+} from "../enclave-runner/multiparty/index.ts";
+import { evaluateAdapter } from "../enclave-runner/runner/evaluation.ts";
 import { viemMarketReader } from "../enclave-runner/runner/market.ts";
 import { runJob } from "../enclave-runner/runner/pipeline.ts";
 import { BuiltinTrainer } from "../enclave-runner/trainer/builtin.ts";
-import { decryptAdapter } from "../sdk/adapter.ts";
+import { adapterDocument, decryptAdapter, encryptAdapter } from "../sdk/adapter.ts";
 import { DEV_ROOT_CA_SPKI_SHA256, verifyIntelQuote } from "../sdk/attestation/node.ts";
-import { MemoryBlobStore } from "../sdk/blobs/blobStore.ts";
+import { type BlobId, MemoryBlobStore } from "../sdk/blobs/blobStore.ts";
+import { generateRecipientKeyPair } from "../sdk/envelope/index.ts";
 import { useNodeCrypto } from "../sdk/envelope/node.ts";
 import {
   attestationBinding,
   FailureReason,
+  hashMultiPartySpec,
   JobStatus,
   jobMarketAbi,
   nameOf,
@@ -36,7 +47,15 @@ import {
 import { attestedEnclaveKey, buildJobSpec, deliverData, prepareBuyerTask } from "./lib/buyer.ts";
 import { buildTrainingCircuit, deployLocalDevnet, deployTrainingVerifier } from "./lib/deploy.ts";
 import { intentRows } from "./lib/intentTask.ts";
-import { buildJobTerms, confirm, newBuyerSecrets, postJob, randomBytes32 } from "./lib/market.ts";
+import {
+  buildJobTerms,
+  confirm,
+  newBuyerSecrets,
+  newSimulatedEnclave,
+  postJob,
+  randomBytes32,
+  simulatedAttestationArgs,
+} from "./lib/market.ts";
 import { Timeline } from "./lib/timeline.ts";
 
 const connection = await network.create();
@@ -420,9 +439,203 @@ timeline.tx(
   "signed off-chain by the job's owner key, relayed by a third party",
 );
 
+// 7b. A multi-party job: three data owners fine-tune one shared head; each one's update stays
+//     encrypted under a threshold Paillier key the attested enclave deals (2048 bits, 2-of-3
+//     committee); only the aggregate is decrypted, by a quorum; party 2 drops out. The chain records
+//     every hash (MultiPartyCoordinator) and pays once the quorum decrypted and the enclave signed
+//     the combined adapter (docs/MULTIPARTY.md: trust in the attested enclave for that step).
+const coordinatorAddress = deployment.multiPartyCoordinator;
+if (!coordinatorAddress) throw new Error("demo: the deployment has no MultiPartyCoordinator");
+const lastGas = async () => (await publicClient.getBlock()).gasUsed; // automine: one transaction per block
+const wallets = await viem.getWalletClients();
+const dataParties = wallets.slice(10, 13);
+const committee = wallets.slice(13, 16);
+const memberKeys = committee.map(() => generateRecipientKeyPair());
+const buyer4 = newBuyerSecrets(privateKeyToAccount(generatePrivateKey()).address);
+const base4 = buildJobTerms({
+  now: BigInt(await networkHelpers.time.latest()),
+  secrets: buyer4,
+  priceCeiling: parseEther("1"),
+});
+const mpSpec = {
+  dataParties: dataParties.map((w) => w.account.address),
+  committee: committee.map((w) => w.account.address),
+  committeeKeys: memberKeys.map((k) => bytesToHex(k.publicKey)),
+  updateDeadline: base4.attestDeadline + 600n,
+  aggregateDeadline: base4.attestDeadline + 1_200n,
+  shareDeadline: base4.attestDeadline + 1_800n,
+};
+const terms4 = {
+  ...base4,
+  specHash: task.commitments.specHash, // C0 = zero head, the segment_demo hyper-parameters
+  parties: 3,
+  threshold: 2,
+  committeeSize: 3,
+  committeeHash: hashMultiPartySpec(mpSpec),
+};
+const { jobId: jobId4, receipt: posted4 } = await postJob(publicClient, funder, deployment, terms4);
+timeline.tx(
+  "postJob (multi-party)",
+  "buyer 4",
+  posted4,
+  `job #${jobId4}: 3 data parties, 2-of-3 decryption committee`,
+);
+timeline.tx(
+  "placeBid 0.6 ETH",
+  "provider A",
+  await confirm(
+    publicClient,
+    providerA.writeContract({
+      ...market,
+      functionName: "placeBid",
+      args: [jobId4, terms4, parseEther("0.6")],
+      account: providerA.account,
+    }),
+  ),
+);
+await networkHelpers.time.increaseTo(terms4.bidDeadline);
+const enclave4 = newSimulatedEnclave();
+timeline.tx(
+  "submitAttestation (+match)",
+  "provider A",
+  await confirm(
+    publicClient,
+    providerA.writeContract({
+      ...market,
+      functionName: "submitAttestation",
+      args: [
+        jobId4,
+        terms4,
+        ...simulatedAttestationArgs({ chainId, deployment, jobId: jobId4, enclave: enclave4 }),
+      ],
+      account: providerA.account,
+    }),
+  ),
+);
+const mpContext = {
+  publicClient,
+  coordinator: coordinatorAddress,
+  jobId: jobId4,
+  terms: terms4,
+  spec: mpSpec,
+  blobs,
+};
+const dealt = await dealJobKey({ context: mpContext });
+timeline.info(
+  "deal threshold Paillier key",
+  "enclave",
+  `2048-bit key from safe primes in ${(dealt.keygenMs / 1000).toFixed(1)} s; key shares sealed to the 3 members' X25519 keys; the dealer forgot the secret`,
+);
+const updateIds = new Map<number, BlobId>();
+const mpFeaturizer = await Featurizer.create(model);
+for (const i of [0, 1]) {
+  const texts = intentRows(
+    trainingParams.segments * trainingParams.steps * trainingParams.batchSize,
+    trainingParams.classes,
+    40 + i,
+  );
+  const features = mpFeaturizer.featurize(texts.map((r) => r.text));
+  const wallet = dataParties[i];
+  if (!wallet) throw new Error("demo: need 16 accounts");
+  const submitted = await submitUpdate({
+    context: mpContext,
+    wallet,
+    partyIndex: i,
+    dealerOutputId: dealt.dealerOutputId,
+    training: {
+      initialWeights: task.initialWeights,
+      params: trainingParams,
+      rows: texts.map((r, j) => ({ x: features[j] as bigint[], y: r.label })),
+    },
+  });
+  updateIds.set(i, submitted.updateId);
+  timeline.add({
+    step: "recordUpdate",
+    actor: `data party ${i}`,
+    gasUsed: await lastGas(),
+    note: `trained on its own ${texts.length} rows; update clipped, packed, encrypted (${submitted.timings.encryptMs.toFixed(0)} ms); hash on chain`,
+  });
+}
+mpFeaturizer.dispose();
+timeline.info("(drops out)", "data party 2", "never submits: left out of the aggregate");
+await networkHelpers.time.increaseTo(mpSpec.updateDeadline + 1n);
+const aggregated = await aggregateUpdates({
+  context: mpContext,
+  wallet: providerA,
+  dealerOutputId: dealt.dealerOutputId,
+  updates: updateIds,
+});
+timeline.add({
+  step: "recordAggregate",
+  actor: "provider A",
+  gasUsed: await lastGas(),
+  note: `parties ${aggregated.includedParties.join(", ")} multiplied into one aggregate; each blob checked against its on-chain hash`,
+});
+const shareIds = new Map<number, BlobId>();
+for (const member of [0, 2]) {
+  const wallet = committee[member];
+  const keys = memberKeys[member];
+  if (!wallet || !keys) throw new Error("demo: need 16 accounts");
+  const shared = await shareAggregate({
+    context: mpContext,
+    wallet,
+    memberIndex: member,
+    secretKey: keys.secretKey,
+    dealerOutputId: dealt.dealerOutputId,
+    aggregateId: aggregated.aggregateId,
+  });
+  shareIds.set(member, shared.shareId);
+  timeline.add({
+    step: "recordShare",
+    actor: `member ${member}`,
+    gasUsed: await lastGas(),
+    note: `decryption share of the recorded aggregate + Chaum–Pedersen proof (${shared.shareMs.toFixed(0)} ms)`,
+  });
+}
+const combined = await combineShares({
+  context: mpContext,
+  dealerOutputId: dealt.dealerOutputId,
+  aggregateId: aggregated.aggregateId,
+  shares: shareIds,
+  training: { initialWeights: task.initialWeights, params: trainingParams },
+});
+const mpEval = evaluateAdapter(combined.weights, task.evalRows, trainingParams);
+timeline.info(
+  "combine + apply to C0",
+  "enclave",
+  `members ${combined.usedMembers.join(", ")}' proofs verified; the average of ${combined.contributions} updates on C0: eval loss ${mpEval.mse.toFixed(3)}, accuracy ${mpEval.correct}/${mpEval.total} on buyer 1's eval rows`,
+);
+const mpResult = await signCombinedResult(mpContext, enclave4.signer, combined.weights);
+const mpAdapter = await encryptAdapter(
+  await adapterDocument({ name: model.config.name, sha256: model.sha256 }, trainingParams, combined.weights),
+  bytesToHex(x25519.getPublicKey(buyerKey)),
+  jobId4,
+);
+const mpAdapterId = await blobs.put(mpAdapter);
+timeline.tx(
+  "submitResult (+payout)",
+  "provider A",
+  await confirm(
+    publicClient,
+    providerA.writeContract({
+      ...market,
+      functionName: "submitResult",
+      args: [
+        jobId4,
+        terms4,
+        mpResult.modelCommitment,
+        `0x${mpAdapterId.slice("sha256:".length)}`,
+        mpResult.proof,
+      ],
+      account: providerA.account,
+    }),
+  ),
+  "quorum reached on chain; the attested enclave's signed result over the recorded aggregate",
+);
+
 // 8. Where everything stands.
 console.log("\nState on chain now:");
-for (const id of [jobId, jobId2, jobId3]) {
+for (const id of [jobId, jobId2, jobId3, jobId4]) {
   const status = await publicClient.readContract({ ...market, functionName: "statusOf", args: [id] });
   const job = await publicClient.readContract({ ...market, functionName: "getJob", args: [id] });
   console.log(
@@ -455,7 +668,8 @@ console.log(
     "attestation and a Groth16 proof of the training. The Simulated TEE's quote went through the same\n" +
     "TDX parser and verifiers as hardware quotes (real TDX, SGX and SEV-SNP evidence is verified in the\n" +
     "tests). The buyer's data and the adapter crossed the provider only as envelopes; the plaintext\n" +
-    "existed in the enclave runner's memory alone. Not shown yet: multi-party aggregation under threshold Paillier.",
+    "existed in the enclave runner's memory alone. Job #4 aggregated three owners' updates under threshold\n" +
+    "Paillier: only the aggregate was ever decrypted, by two of three committee members.",
 );
 // snarkjs keeps its BN254 worker threads alive; end them so the process exits.
 await (await snarkjs.curves.getCurveFromName("bn128")).terminate();
