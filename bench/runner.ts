@@ -24,6 +24,7 @@ import { evaluateAdapter } from "../enclave-runner/runner/evaluation.ts";
 import { BuiltinTrainer, tokenCount } from "../enclave-runner/trainer/builtin.ts";
 import { zeroWeights } from "../scripts/lib/buyer.ts";
 import { intentRows } from "../scripts/lib/intentTask.ts";
+import { formatTable } from "../scripts/lib/timeline.ts";
 import type { TrainingParams } from "../sdk/training/index.ts";
 
 const TARGET_ENVELOPE_RATIO = 0.5;
@@ -173,13 +174,7 @@ const table = [
   ],
   ["eval accuracy", result.eval_accuracy_finetuned.toFixed(3), result.eval_accuracy_base.toFixed(3), ""],
 ];
-const widths = (table[0] as string[]).map((_, i) => Math.max(...table.map((r) => (r[i] as string).length)));
-for (const [i, row] of table.entries()) {
-  console.log(
-    row.map((c, j) => (j === 0 ? c.padEnd(widths[j] as number) : c.padStart(widths[j] as number))).join("  "),
-  );
-  if (i === 0) console.log(widths.map((w) => "-".repeat(w)).join("  "));
-}
+console.log(formatTable(table[0] as string[], table.slice(1)));
 console.log(
   `\nenvelope_vs_raw_ratio ${result.envelope_vs_raw_ratio} (target ≥ ${TARGET_ENVELOPE_RATIO}); train_vs_tfjs_ratio ${result.train_vs_tfjs_ratio} (target ≥ ${TARGET_TRAIN_RATIO}); eval loss ${result.eval_loss_base} → ${result.eval_loss_finetuned}`,
 );

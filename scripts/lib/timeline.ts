@@ -11,7 +11,13 @@ export class Timeline {
   readonly steps: TimelineStep[] = [];
   private readonly started = Date.now();
 
-  constructor(private readonly out: (line: string) => void = console.log) {}
+  // A plain field, not a parameter property: Node's type stripping (bench scripts run under plain
+  // `node`) does not support parameter properties.
+  private readonly out: (line: string) => void;
+
+  constructor(out: (line: string) => void = console.log) {
+    this.out = out;
+  }
 
   /** Records a transaction by its receipt. */
   tx(step: string, actor: string, receipt: TransactionReceipt, note = ""): void {
