@@ -111,7 +111,6 @@ const STAGE_CODE: Record<string, RunnerErrorCode> = {
   fetch: "BlobUnavailable",
   decrypt: "CorruptCiphertext",
   parse: "BadData",
-  "base-model": "BaseModelMismatch",
   train: "TrainerFailed",
   verify: "TrainerFailed",
   evaluate: "TrainingRejected",

@@ -2,7 +2,7 @@
 // every core (worker threads, each with its own TF.js WASM instance: rows are independent because
 // the base is frozen), then the adapter is trained with the proven fixed-point SGD in BigInt.
 import type { DataRow } from "../../sdk/training/index.ts";
-import { Featurizer, featurizeParallel } from "../model/index.ts";
+import { encodeText, Featurizer, featurizeParallel } from "../model/index.ts";
 import type { TrainerBackend, TrainerProgress, TrainingOutcome, TrainingTask } from "./backend.ts";
 import { trainAllSegments } from "./sgd.ts";
 
@@ -65,6 +65,5 @@ export class BuiltinTrainer implements TrainerBackend {
 
 /** Bytes of UTF-8 text the base model sees: each text truncated to the context. */
 export function tokenCount(context: number, texts: readonly string[]): number {
-  const encoder = new TextEncoder();
-  return texts.reduce((n, t) => n + Math.min(context, encoder.encode(t).length), 0);
+  return texts.reduce((n, t) => n + encodeText(t, context).length, 0);
 }

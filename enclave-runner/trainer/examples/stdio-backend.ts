@@ -5,6 +5,7 @@
 // thread and runs the reference fixed-point SGD. Logs go to stderr; stdout carries only protocol.
 import { createInterface } from "node:readline";
 import { Featurizer, loadOrBuildBaseModel } from "../../model/index.ts";
+import { tokenCount } from "../builtin.ts";
 import {
   type BackendMessage,
   fromWire,
@@ -43,13 +44,12 @@ async function train(task: Extract<RunnerMessage, { type: "train" }>["task"]): P
   // Test hook: a backend whose arithmetic is wrong, which the runner must catch.
   if (process.env.BLIND_TRAINING_EXAMPLE_BACKEND_FAULT === "weights")
     weights.bias[0] = (weights.bias[0] as bigint) + 1n;
-  const encoder = new TextEncoder();
   send({
     type: "result",
     trainFeatures: features.slice(0, task.train.length).map((x) => x.map(String)),
     evalFeatures: features.slice(task.train.length).map((x) => x.map(String)),
     weights: toWire(weights),
-    tokens: texts.reduce((n, t) => n + Math.min(model.config.context, encoder.encode(t).length), 0),
+    tokens: tokenCount(model.config.context, texts),
     featurizeMs,
     trainMs: performance.now() - t1,
   });
