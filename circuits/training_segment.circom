@@ -2,8 +2,10 @@ pragma circom 2.1.0;
 
 // One segment of the fixed-point training statement (circuits/FIXED_POINT.md):
 // K SGD steps of batch B on this segment's rows of R_train take weights with commitment C_in to
-// weights with commitment C_out; the eval accuracy of the output weights on R_eval is computed,
-// and must reach tau (basis points) when isLast = 1. Everything public is hashed into publicHash.
+// weights with commitment C_out (saturating arithmetic: no run lacks a witness for overflowing);
+// the eval accuracy of the output weights on R_eval is compared with tau (basis points), and on
+// the last segment the outcome is part of the statement: flags = isLast + 2 * isLast * metricOk.
+// Everything public is hashed into publicHash.
 
 include "circomlib/circuits/poseidon.circom";
 include "circomlib/circuits/comparators.circom";
@@ -57,17 +59,6 @@ template TrainingSegment(D, C, B, K, F, LR_SHIFT, E, S) {
         cIn.v[C * D + c] <== b_in[c];
     }
 
-    // s == 0 => C_in == C0.
-    component isFirst = IsZero();
-    isFirst.in <== s;
-    isFirst.out * (cIn.out - C0) === 0;
-
-    // isLast is boolean and equals [s == S - 1].
-    component lastCheck = IsEqual();
-    lastCheck.in[0] <== s;
-    lastCheck.in[1] <== S - 1;
-    isLast === lastCheck.out;
-
     // ---- training rows: leaves, segment subtree, path to R_train ----
     component rows[K * B];
     for (var i = 0; i < K * B; i++) {
@@ -84,10 +75,25 @@ template TrainingSegment(D, C, B, K, F, LR_SHIFT, E, S) {
     trainPath.index <== s;
     trainPath.siblings <== path;
 
+    // From the bits of s (S = 2^DEPTH): isFirst = [s == 0] = prod (1 - bit), [s == S - 1] = prod bit.
+    // Products of bits, so every wire is determined (DEPTH - 1 constraints each; none for S <= 2).
+    signal firstProd[DEPTH + 1];
+    signal lastProd[DEPTH + 1];
+    firstProd[0] <== 1;
+    lastProd[0] <== 1;
+    for (var i = 0; i < DEPTH; i++) {
+        firstProd[i + 1] <== firstProd[i] * (1 - trainPath.indexBits[i]);
+        lastProd[i + 1] <== lastProd[i] * trainPath.indexBits[i];
+    }
+    // s == 0 => C_in == C0.
+    firstProd[DEPTH] * (cIn.out - C0) === 0;
+    // isLast is boolean and equals [s == S - 1].
+    isLast === lastProd[DEPTH];
+
     // ---- K SGD steps ----
     component step[K];
     for (var k = 0; k < K; k++) {
-        step[k] = SgdStep(D, C, B, F, LR_SHIFT, ZB, WB);
+        step[k] = SgdStep(D, C, B, F, LR_SHIFT, XB, ZB, WB);
         if (k == 0) {
             step[k].W <== W_in;
             step[k].b <== b_in;
@@ -101,7 +107,7 @@ template TrainingSegment(D, C, B, K, F, LR_SHIFT, E, S) {
         }
     }
 
-    // ---- output commitment (weights already range-checked by the last step) ----
+    // ---- output commitment (weights within WB bits: saturated by the last step) ----
     component cOut = WeightCommitment(NW, WB);
     for (var c = 0; c < C; c++) {
         for (var d = 0; d < D; d++) {
@@ -119,7 +125,7 @@ template TrainingSegment(D, C, B, K, F, LR_SHIFT, E, S) {
         evalRows[e].y <== ey[e];
         evalTree.leaves[e] <== evalRows[e].leaf;
     }
-    component acc = EvalAccuracy(D, C, E, F, ZB);
+    component acc = EvalAccuracy(D, C, E, F, XB, WB, ZB);
     acc.W <== step[K - 1].W_out;
     acc.b <== step[K - 1].b_out;
     acc.x <== ex;
@@ -139,7 +145,11 @@ template TrainingSegment(D, C, B, K, F, LR_SHIFT, E, S) {
     component metric = GreaterEqThan(log2Ceil(BPS * E + 1));
     metric.in[0] <== acc.count * BPS;
     metric.in[1] <== tau * E;
-    isLast * (1 - metric.out) === 0;
+    // The outcome is stated, not asserted: 0 (not the last segment), 1 (last, metric < tau),
+    // 3 (last, metric >= tau). The verifier derives it from the claim, so a proof of one outcome
+    // does not verify as the other.
+    signal lastOk <== isLast * metric.out;
+    signal flags <== isLast + 2 * lastOk;
 
     // ---- public hash ----
     component hp = Poseidon(8);
@@ -158,7 +168,7 @@ template TrainingSegment(D, C, B, K, F, LR_SHIFT, E, S) {
     seg.inputs[0] <== cIn.out;
     seg.inputs[1] <== cOut.out;
     seg.inputs[2] <== s;
-    seg.inputs[3] <== isLast;
+    seg.inputs[3] <== flags;
     component pub = Poseidon(6);
     pub.inputs[0] <== ctx;
     pub.inputs[1] <== spec.out;

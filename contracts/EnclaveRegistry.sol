@@ -2,15 +2,15 @@
 pragma solidity ^0.8.28;
 
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
-import {Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
 
+import {Governed} from "./access/Governed.sol";
 import {IAttestationVerifier} from "./interfaces/IAttestationVerifier.sol";
 import {IEnclaveRegistry} from "./interfaces/IEnclaveRegistry.sol";
 import {TeeType} from "./types/TeeType.sol";
 
 /// @title EnclaveRegistry
 /// @notice Measurement allow-lists and attestation verifiers per TEE type. See {IEnclaveRegistry}.
-contract EnclaveRegistry is IEnclaveRegistry, Ownable2Step {
+contract EnclaveRegistry is IEnclaveRegistry, Governed {
     /// @notice Chain id of Hardhat's development network.
     uint256 public constant HARDHAT_CHAIN_ID = 31337;
     /// @notice Chain id conventionally used by other local development chains.
@@ -29,7 +29,7 @@ contract EnclaveRegistry is IEnclaveRegistry, Ownable2Step {
         _requireKnown(teeType);
         if (measurement == bytes32(0)) revert EnclaveRegistryZeroMeasurement();
         if (expiresAt <= block.timestamp) revert EnclaveRegistryExpiryInPast(expiresAt, block.timestamp);
-        _measurements[teeType][measurement] = MeasurementEntry({expiresAt: expiresAt, revoked: false});
+        _measurements[teeType][measurement] = MeasurementEntry({expiresAt: expiresAt, revokedAt: 0});
         emit MeasurementAllowed(teeType, measurement, expiresAt);
     }
 
@@ -37,7 +37,7 @@ contract EnclaveRegistry is IEnclaveRegistry, Ownable2Step {
     function revokeMeasurement(TeeType teeType, bytes32 measurement) external onlyOwner {
         MeasurementEntry storage entry = _measurements[teeType][measurement];
         if (entry.expiresAt == 0) revert EnclaveRegistryMeasurementNotAllowed(teeType, measurement);
-        entry.revoked = true;
+        entry.revokedAt = uint64(block.timestamp);
         emit MeasurementRevoked(teeType, measurement);
     }
 
@@ -65,19 +65,24 @@ contract EnclaveRegistry is IEnclaveRegistry, Ownable2Step {
         view
         returns (bytes32 measurement)
     {
-        _requireKnown(teeType);
-        if (teeType == TeeType.Simulated && !simulatedEnabled) revert EnclaveRegistrySimulatedDisabled();
-        IAttestationVerifier verifier = _verifiers[teeType];
-        if (address(verifier) == address(0)) revert EnclaveRegistryNoVerifier(teeType);
-        measurement = verifier.verifyEvidence(teeType, evidence, expectedReportData);
-        checkMeasurement(teeType, measurement);
+        return _verifyEvidence(_verifiers[teeType], teeType, evidence, expectedReportData);
+    }
+
+    /// @inheritdoc IEnclaveRegistry
+    function verifyEvidenceWith(
+        IAttestationVerifier verifier,
+        TeeType teeType,
+        bytes calldata evidence,
+        bytes32 expectedReportData
+    ) external view returns (bytes32 measurement) {
+        return _verifyEvidence(verifier, teeType, evidence, expectedReportData);
     }
 
     /// @inheritdoc IEnclaveRegistry
     function checkMeasurement(TeeType teeType, bytes32 measurement) public view {
         MeasurementEntry memory entry = _measurements[teeType][measurement];
         if (entry.expiresAt == 0) revert EnclaveRegistryMeasurementNotAllowed(teeType, measurement);
-        if (entry.revoked) revert EnclaveRegistryMeasurementRevoked(teeType, measurement);
+        if (entry.revokedAt != 0) revert IAttestationVerifier.AttestationRevoked(measurement, entry.revokedAt);
         if (block.timestamp > entry.expiresAt) {
             revert EnclaveRegistryMeasurementExpired(teeType, measurement, entry.expiresAt);
         }
@@ -91,6 +96,19 @@ contract EnclaveRegistry is IEnclaveRegistry, Ownable2Step {
     /// @inheritdoc IEnclaveRegistry
     function verifierOf(TeeType teeType) external view returns (IAttestationVerifier) {
         return _verifiers[teeType];
+    }
+
+    function _verifyEvidence(
+        IAttestationVerifier verifier,
+        TeeType teeType,
+        bytes calldata evidence,
+        bytes32 expectedReportData
+    ) private view returns (bytes32 measurement) {
+        _requireKnown(teeType);
+        if (teeType == TeeType.Simulated && !simulatedEnabled) revert EnclaveRegistrySimulatedDisabled();
+        if (address(verifier) == address(0)) revert EnclaveRegistryNoVerifier(teeType);
+        measurement = verifier.verifyEvidence(teeType, evidence, expectedReportData);
+        checkMeasurement(teeType, measurement);
     }
 
     function _requireKnown(TeeType teeType) private pure {

@@ -2,10 +2,10 @@
 pragma solidity ^0.8.28;
 
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
-import {Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
 import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
+import {Governed} from "./access/Governed.sol";
 import {IProviderRegistry} from "./interfaces/IProviderRegistry.sol";
 import {AssetTransfers} from "./libraries/AssetTransfers.sol";
 import {Shares} from "./libraries/Shares.sol";
@@ -15,7 +15,7 @@ import {TeeTypeSet} from "./types/TeeType.sol";
 /// @notice Provider profiles and collateral. See {IProviderRegistry}.
 /// @dev Balance invariant, per asset: this contract's balance equals the sum over providers of
 ///      free + locked + unbonding, plus `treasuryAccrued`.
-contract ProviderRegistry is IProviderRegistry, Ownable2Step, ReentrancyGuardTransient {
+contract ProviderRegistry is IProviderRegistry, Governed, ReentrancyGuardTransient {
     /// @notice Longest unbonding delay governance may configure.
     uint64 public constant MAX_UNBONDING_DELAY = 90 days;
 
@@ -25,8 +25,6 @@ contract ProviderRegistry is IProviderRegistry, Ownable2Step, ReentrancyGuardTra
     address public market;
     /// @inheritdoc IProviderRegistry
     address public treasury;
-    /// @inheritdoc IProviderRegistry
-    uint16 public slashBuyerShareBps;
     /// @inheritdoc IProviderRegistry
     uint64 public unbondingDelay;
 
@@ -43,19 +41,16 @@ contract ProviderRegistry is IProviderRegistry, Ownable2Step, ReentrancyGuardTra
     /// @param initialOwner Governance (two-step transferable).
     /// @param stakeToken_ The ERC-20 accepted besides ETH (`address(0)` for ETH only).
     /// @param treasury_ Receiver of the treasury's share of slashed stake.
-    /// @param slashBuyerShareBps_ Buyer's share of slashed stake, in basis points.
     /// @param unbondingDelay_ Delay between a withdrawal request and the withdrawal.
     constructor(
         address initialOwner,
         address stakeToken_,
         address treasury_,
-        uint16 slashBuyerShareBps_,
         uint64 unbondingDelay_
     ) Ownable(initialOwner) {
         if (treasury_ == address(0)) revert ProviderRegistryZeroAddress();
         stakeToken = stakeToken_;
         _setTreasury(treasury_);
-        _setSlashBuyerShare(slashBuyerShareBps_);
         _setUnbondingDelay(unbondingDelay_);
     }
 
@@ -156,20 +151,22 @@ contract ProviderRegistry is IProviderRegistry, Ownable2Step, ReentrancyGuardTra
     }
 
     /// @inheritdoc IProviderRegistry
-    function slash(address provider, address asset, uint256 amount)
+    function slash(address provider, address asset, uint256 amount, uint16 buyerShareBps)
         external
         onlyMarket
         nonReentrant
         returns (uint256 toBuyer)
     {
+        if (buyerShareBps > Shares.BPS) revert ProviderRegistryInvalidBps(buyerShareBps);
         Stake storage stake = _stakes[provider][asset];
         if (stake.locked < amount) revert ProviderRegistryInsufficientStake(stake.locked, amount);
         // amount ≤ locked < 2^128: exact cast and no underflow.
         unchecked {
             stake.locked -= uint128(amount);
         }
-        uint256 toTreasury;
-        (toBuyer, toTreasury) = Shares.split(amount, slashBuyerShareBps);
+        // The buyer's part is rounded up: a non-zero share of a non-zero amount is never zero.
+        toBuyer = Shares.mulBpsUp(amount, buyerShareBps);
+        uint256 toTreasury = amount - toBuyer; // toBuyer ≤ amount because buyerShareBps ≤ BPS
         treasuryAccrued[asset] += toTreasury;
         emit StakeSlashed(provider, asset, amount, toBuyer, toTreasury);
         if (toBuyer != 0) AssetTransfers.send(asset, msg.sender, toBuyer);
@@ -199,11 +196,6 @@ contract ProviderRegistry is IProviderRegistry, Ownable2Step, ReentrancyGuardTra
     function setTreasury(address treasury_) external onlyOwner {
         if (treasury_ == address(0)) revert ProviderRegistryZeroAddress();
         _setTreasury(treasury_);
-    }
-
-    /// @inheritdoc IProviderRegistry
-    function setSlashBuyerShare(uint16 bps) external onlyOwner {
-        _setSlashBuyerShare(bps);
     }
 
     /// @inheritdoc IProviderRegistry
@@ -270,12 +262,6 @@ contract ProviderRegistry is IProviderRegistry, Ownable2Step, ReentrancyGuardTra
     function _setTreasury(address treasury_) private {
         treasury = treasury_;
         emit TreasurySet(treasury_);
-    }
-
-    function _setSlashBuyerShare(uint16 bps) private {
-        if (bps > Shares.BPS) revert ProviderRegistryInvalidBps(bps);
-        slashBuyerShareBps = bps;
-        emit SlashBuyerShareSet(bps);
     }
 
     function _setUnbondingDelay(uint64 delay) private {

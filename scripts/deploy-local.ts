@@ -18,13 +18,12 @@ rmSync(join(import.meta.dirname, "..", "ignition", "deployments", `chain-${chain
   recursive: true,
   force: true,
 });
-const deployment = await deployLocalDevnet(connection);
 // The market settles only with the training verifier; CHAIN_CIRCUIT picks the circuit (default the
 // demo's), built or reused like in `npm run demo`.
 const circuitName = process.env.CHAIN_CIRCUIT ?? "segment_demo";
 const { circuit } = await buildTrainingCircuit(circuitName, (line) => console.log(`deploy-local: ${line}`));
-const verifier = await deployTrainingVerifier(connection, deployment, circuit);
-deployment.trainingVerifier = verifier.address;
+const verifier = await deployTrainingVerifier(connection, circuit);
+const deployment = await deployLocalDevnet(connection, { trainingVerifier: verifier.address });
 deployment.trainingCircuit = circuitName;
 const file = writeDeployment(deployment);
 console.log(`deploy-local: LocalDevnet deployed on chain ${chainId}; addresses written to ${file}`);

@@ -8,6 +8,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const contracts = {
   jobMarketAbi: "contracts/JobMarket.sol/JobMarket.json",
   multiPartyCoordinatorAbi: "contracts/MultiPartyCoordinator.sol/MultiPartyCoordinator.json",
+  dataDeliveryAbi: "contracts/DataDelivery.sol/DataDelivery.json",
   providerRegistryAbi: "contracts/ProviderRegistry.sol/ProviderRegistry.json",
   enclaveRegistryAbi: "contracts/EnclaveRegistry.sol/EnclaveRegistry.json",
   intelQuoteVerifierAbi: "contracts/verifiers/IntelQuoteVerifier.sol/IntelQuoteVerifier.json",

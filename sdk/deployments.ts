@@ -9,6 +9,10 @@ export type Deployment = {
   enclaveRegistry: Address;
   /** MultiPartyCoordinator recording multi-party jobs' update, aggregate and share hashes. */
   multiPartyCoordinator?: Address | undefined;
+  /** DataDelivery recording single-party data deliveries and their availability challenges. */
+  dataDelivery?: Address | undefined;
+  /** OpenZeppelin TimelockController that owns the contracts (production deployments). */
+  timelock?: Address | undefined;
   /** The ERC-20 accepted besides ETH, or the zero address. */
   stakeToken: Address;
   /** IntelQuoteVerifier (production mode) checking TDX and SGX quotes. */
@@ -28,6 +32,8 @@ export type Deployment = {
 const REQUIRED = ["jobMarket", "providerRegistry", "enclaveRegistry", "stakeToken"] as const;
 const OPTIONAL_ADDRESSES = [
   "multiPartyCoordinator",
+  "dataDelivery",
+  "timelock",
   "intelQuoteVerifier",
   "statementVerifier",
   "simulatedVerifier",

@@ -2,6 +2,7 @@
 export * from "./attestation/index.ts";
 export * from "./blobs/index.ts";
 export * from "./deployments.ts";
+export * from "./enclaveStatements.ts";
 export * from "./envelope/index.ts";
 export * from "./errors.ts";
 export * from "./generated/abis.ts";

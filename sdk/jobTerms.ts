@@ -1,5 +1,6 @@
 import { type Address, encodeAbiParameters, type Hex, keccak256 } from "viem";
 import { JobTermsError } from "./errors.ts";
+import { FIELD_MODULUS } from "./training/fixedPoint.ts";
 import { ETH, type JobTerms, ZERO_HASH } from "./types.ts";
 
 /** ABI type of `IJobMarket.JobTerms`, in field order. */
@@ -23,6 +24,8 @@ export const jobTermsAbiType = {
     { name: "threshold", type: "uint8" },
     { name: "committeeSize", type: "uint8" },
     { name: "refundCommitment", type: "bytes32" },
+    { name: "dataDeadline", type: "uint64" },
+    { name: "configId", type: "uint32" },
   ],
 } as const;
 
@@ -78,6 +81,11 @@ export function checkJobTerms({ terms, now, stakeToken }: CheckJobTermsParameter
     fail(`teeTypes ${terms.teeTypes} is empty or names an unknown TEE type`);
   for (const field of ["specHash", "datasetCommitment", "evalCommitment", "refundCommitment"] as const)
     if (terms[field] === ZERO_HASH) fail(`${field} must not be zero`);
+  for (const field of ["specHash", "datasetCommitment", "evalCommitment"] as const)
+    if (BigInt(terms[field]) >= FIELD_MODULUS)
+      fail(`${field} must be a BN254 field element`, `${terms[field]} ≥ r`);
+  if (terms.qualityThreshold > 10_000n)
+    fail(`qualityThreshold ${terms.qualityThreshold} is above 10000 basis points`);
   if (terms.ownerKey === ETH) fail("ownerKey must not be the zero address");
   if (terms.parties === 1) {
     if (terms.threshold !== 0 || terms.committeeSize !== 0 || terms.committeeHash !== ZERO_HASH)
@@ -89,6 +97,12 @@ export function checkJobTerms({ terms, now, stakeToken }: CheckJobTermsParameter
   } else if (terms.committeeHash === ZERO_HASH) fail("committeeHash must not be zero for a multi-party job");
   if (terms.bidDeadline <= now)
     fail("bidDeadline must be in the future", `bidDeadline ${terms.bidDeadline}, now ${now}`);
-  if (!(terms.bidDeadline < terms.attestDeadline && terms.attestDeadline < terms.deliveryDeadline))
-    fail("deadlines must be strictly increasing: bid < attest < delivery");
+  if (
+    !(
+      terms.bidDeadline < terms.attestDeadline &&
+      terms.attestDeadline < terms.dataDeadline &&
+      terms.dataDeadline < terms.deliveryDeadline
+    )
+  )
+    fail("deadlines must be strictly increasing: bid < attest < data < delivery");
 }

@@ -1,4 +1,4 @@
-import type { Address, Hex, LocalAccount } from "viem";
+import { type Address, encodeAbiParameters, type Hex, keccak256, type LocalAccount } from "viem";
 
 /** EIP-712 domain of owner-key actions on a JobMarket. */
 export function jobMarketDomain(chainId: number, jobMarket: Address) {
@@ -16,6 +16,20 @@ export const ownerActionTypes = {
     { name: "jobId", type: "uint256" },
     { name: "deliveryDeadline", type: "uint64" },
     { name: "nonce", type: "uint256" },
+    { name: "deadline", type: "uint256" },
+  ],
+} as const;
+
+/** EIP-712 domain of delivery records on a DataDelivery contract. */
+export function dataDeliveryDomain(chainId: number, dataDelivery: Address) {
+  return { name: "BlindTraining DataDelivery", version: "1", chainId, verifyingContract: dataDelivery } as const;
+}
+
+/** EIP-712 type of the owner key's delivery record, as in `DataDelivery.RECORD_DELIVERY_TYPEHASH`. */
+export const recordDeliveryTypes = {
+  RecordDelivery: [
+    { name: "jobId", type: "uint256" },
+    { name: "dataHash", type: "bytes32" },
     { name: "deadline", type: "uint256" },
   ],
 } as const;
@@ -60,5 +74,56 @@ export function signExtendDelivery(p: OwnerActionParameters & { deliveryDeadline
     types: ownerActionTypes,
     primaryType: "ExtendDelivery",
     message: { jobId: p.jobId, deliveryDeadline: p.deliveryDeadline, nonce: p.nonce, deadline: p.deadline },
+  });
+}
+
+/** The blobs of a data delivery as the market records them. */
+export type DeliveredBlobs = {
+  /** SHA-256 of each ciphertext blob (a blob id `sha256:<hex>` without its prefix). */
+  blobIds: readonly Hex[];
+  /** Each blob's size in bytes. */
+  sizes: readonly bigint[];
+};
+
+/**
+ * The data hash `keccak256(abi.encode(blobIds, sizes))` the market stores for a delivery and the
+ * enclave names in its failure statements.
+ *
+ * @example
+ * const dataHash = deliveryDataHash({ blobIds: [id], sizes: [1024n] });
+ */
+export function deliveryDataHash(blobs: DeliveredBlobs): Hex {
+  return keccak256(
+    encodeAbiParameters([{ type: "bytes32[]" }, { type: "uint64[]" }], [blobs.blobIds, blobs.sizes]),
+  );
+}
+
+/** Parameters of {@link signRecordDelivery}. */
+export type SignRecordDeliveryParameters = DeliveredBlobs & {
+  /** The job's owner key. */
+  ownerKey: LocalAccount;
+  chainId: number;
+  /** The DataDelivery contract pinned by the job's market config. */
+  dataDelivery: Address;
+  jobId: bigint;
+  /** Last second the signature is valid. */
+  deadline: bigint;
+};
+
+/**
+ * Signs `RecordDelivery(jobId, dataHash, deadline)` with the job's owner key: the on-chain record of
+ * which blobs the buyer delivered (relayable by anyone, `DataDelivery.recordDelivery`). One record
+ * per job, so no nonce.
+ *
+ * @returns The signature.
+ * @example
+ * const sig = await signRecordDelivery({ ownerKey, chainId, dataDelivery, jobId, deadline, blobIds, sizes });
+ */
+export function signRecordDelivery(p: SignRecordDeliveryParameters): Promise<Hex> {
+  return p.ownerKey.signTypedData({
+    domain: dataDeliveryDomain(p.chainId, p.dataDelivery),
+    types: recordDeliveryTypes,
+    primaryType: "RecordDelivery",
+    message: { jobId: p.jobId, dataHash: deliveryDataHash(p), deadline: p.deadline },
   });
 }

@@ -19,7 +19,14 @@ export const JobStatus = {
   Completed: 4,
   Cancelled: 5,
   Expired: 6,
+  /** The provider's fault (no attestation, no result, invalid evidence): slashed. */
   Failed: 7,
+  /** Delivered and proven, metric below τ: the provider is paid the config's compute share. */
+  BelowThreshold: 8,
+  /** A fault on the buyer's side: the provider is paid the cancellation fee, collateral released. */
+  BuyerDefaulted: 9,
+  /** Nobody's fault (enclave measurement or key revoked after posting): full refund, collateral released. */
+  Released: 10,
 } as const;
 /** A job status number. */
 export type JobStatus = (typeof JobStatus)[keyof typeof JobStatus];
@@ -31,8 +38,22 @@ export const FailureReason = {
   DeliveryDeadlineMissed: 2,
   AttestationRejected: 3,
   ProofRejected: 4,
-  /** Multi-party: the committee did not decrypt the aggregate in time; the provider is not slashed. */
+  /** Multi-party: the committee did not decrypt the aggregate in time (buyer side). */
   CommitteeDeadlineMissed: 5,
+  /** Single-party: no delivery recorded by the data deadline; multi-party: no party update (buyer side). */
+  NoDataDelivered: 6,
+  /** The enclave found the data not matching the posted commitments (buyer side, signed statement). */
+  DataMismatch: 7,
+  /** The enclave could not decrypt or parse the data (buyer side, signed statement). */
+  DataMalformed: 8,
+  /** The data overflows the fixed-point format (buyer side, signed statement). */
+  DataOverflow: 9,
+  /** A challenged blob was not served on-chain within the availability window (buyer side). */
+  DataUnavailable: 10,
+  /** Committee members recorded shares whose proofs fail (buyer side, signed statement). */
+  CommitteeBadShares: 11,
+  /** The enclave's measurement or key was revoked after the job was posted (no fault). */
+  EvidenceRevoked: 12,
 } as const;
 /** A failure reason number. */
 export type FailureReason = (typeof FailureReason)[keyof typeof FailureReason];
@@ -76,6 +97,10 @@ export type JobTerms = {
   threshold: number;
   committeeSize: number;
   refundCommitment: Hex;
+  /** Last second for the owner key to record the data delivery (attest < data < delivery). */
+  dataDeadline: bigint;
+  /** The market config that settles the job: `jobMarket.read.currentConfigId()` when posting. */
+  configId: number;
 };
 
 /** Native ETH as an asset address. */

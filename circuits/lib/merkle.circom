@@ -28,15 +28,17 @@ template MerkleRoot(N) {
 }
 
 // Root from a node at index `index` (0 <= index < 2^depth, range-checked here) of its level
-// and its `depth` siblings, nearest first.
+// and its `depth` siblings, nearest first. Also outputs the bits of index (least significant first).
 template MerklePath(depth) {
     signal input node;
     signal input index;
     signal input siblings[depth];
     signal output root;
+    signal output indexBits[depth];
 
     component bits = Num2Bits(depth);
     bits.in <== index;
+    indexBits <== bits.out;
 
     component h[depth];
     signal cur[depth + 1];

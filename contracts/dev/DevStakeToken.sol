@@ -13,8 +13,14 @@ contract DevStakeToken is ERC20, ERC20Permit {
 
     /// @notice Thrown when a faucet request exceeds {FAUCET_LIMIT}.
     error DevStakeTokenFaucetLimit(uint256 requested, uint256 limit);
+    /// @notice Thrown when deployed on a chain other than a local development chain (31337, 1337).
+    error DevStakeTokenNotLocalChain(uint256 chainId);
 
-    constructor() ERC20("Blind Training Dev Stake", "BTDEV") ERC20Permit("Blind Training Dev Stake") {}
+    /// @dev The development module deploys this token first and everything else after it, so this
+    ///      check stops the whole module (open faucet included) before anything lands on a real chain.
+    constructor() ERC20("Blind Training Dev Stake", "BTDEV") ERC20Permit("Blind Training Dev Stake") {
+        if (block.chainid != 31337 && block.chainid != 1337) revert DevStakeTokenNotLocalChain(block.chainid);
+    }
 
     /// @notice Mints `amount` to `to`; development chains only.
     function faucet(address to, uint256 amount) external {

@@ -9,6 +9,12 @@ import {TeeType} from "../types/TeeType.sol";
 ///      (bad signature, wrong report data, expired statement, malformed bytes). The EnclaveRegistry
 ///      routes evidence by TEE type and checks the measurement against its allow-list.
 interface IAttestationVerifier {
+    /// @notice Thrown by a verifier or registry when evidence fails only because `subject` (a
+    ///         measurement, a PCK key hash, a statement signer) was revoked by governance at
+    ///         `revokedAt`. The market releases a job without fault when that happened after the job
+    ///         was posted: the provider could not have known when it bid.
+    error AttestationRevoked(bytes32 subject, uint64 revokedAt);
+
     /// @notice Verifies `evidence` for `teeType` and that its report data equals `expectedReportData`.
     /// @param teeType The TEE type the evidence claims to come from.
     /// @param evidence Verifier-specific encoding of the evidence.

@@ -11,10 +11,10 @@ import {IAttestationVerifier} from "./IAttestationVerifier.sol";
 interface IEnclaveRegistry {
     /// @notice An allow-list entry.
     /// @param expiresAt Last second (inclusive) at which the measurement is accepted; 0 = never added.
-    /// @param revoked Set when governance revoked the measurement before its expiry.
+    /// @param revokedAt When governance revoked the measurement (0: not revoked).
     struct MeasurementEntry {
         uint64 expiresAt;
-        bool revoked;
+        uint64 revokedAt;
     }
 
     /// @notice Thrown when a TEE type is `None` or out of range.
@@ -27,8 +27,6 @@ interface IEnclaveRegistry {
     error EnclaveRegistryNoVerifier(TeeType teeType);
     /// @notice Thrown when a measurement was never allow-listed for the TEE type.
     error EnclaveRegistryMeasurementNotAllowed(TeeType teeType, bytes32 measurement);
-    /// @notice Thrown when a measurement was revoked.
-    error EnclaveRegistryMeasurementRevoked(TeeType teeType, bytes32 measurement);
     /// @notice Thrown when a measurement's allow-list entry has expired.
     error EnclaveRegistryMeasurementExpired(TeeType teeType, bytes32 measurement, uint64 expiredAt);
     /// @notice Thrown when an allow-list expiry is not in the future.
@@ -76,7 +74,18 @@ interface IEnclaveRegistry {
         view
         returns (bytes32 measurement);
 
-    /// @notice Reverts unless `measurement` is currently allow-listed for `teeType`.
+    /// @notice {verifyEvidence} with a given verifier instead of the TEE type's current one: the market
+    ///         passes the verifier pinned in a job's config, so a later {setVerifier} cannot turn a
+    ///         provider's honest evidence into a slash. Reverts `EnclaveRegistryNoVerifier` for zero.
+    function verifyEvidenceWith(
+        IAttestationVerifier verifier,
+        TeeType teeType,
+        bytes calldata evidence,
+        bytes32 expectedReportData
+    ) external view returns (bytes32 measurement);
+
+    /// @notice Reverts unless `measurement` is currently allow-listed for `teeType`; a revoked one
+    ///         reverts with {IAttestationVerifier-AttestationRevoked}.
     function checkMeasurement(TeeType teeType, bytes32 measurement) external view;
 
     /// @notice The allow-list entry of a measurement.

@@ -89,8 +89,6 @@ interface IProviderRegistry {
     event MarketSet(address indexed market);
     /// @notice Emitted when the treasury address changes.
     event TreasurySet(address indexed treasury);
-    /// @notice Emitted when the buyer's share of slashed stake changes.
-    event SlashBuyerShareSet(uint16 bps);
     /// @notice Emitted when the unbonding delay changes.
     event UnbondingDelaySet(uint64 delay);
 
@@ -142,10 +140,15 @@ interface IProviderRegistry {
     /// @dev Emits a {StakeUnlocked} event.
     function unlockCollateral(address provider, address asset, uint256 amount) external;
 
-    /// @notice Slashes locked collateral. Market only. The buyer's share is sent to the market.
+    /// @notice Slashes locked collateral. Market only. The buyer's share, the share pinned in the
+    ///         job's config and rounded up (never zero for a non-zero share of a non-zero amount),
+    ///         is sent to the market; the rest accrues to the treasury.
     /// @dev Emits a {StakeSlashed} event.
+    /// @param buyerShareBps The buyer's share in basis points (at most 10,000).
     /// @return toBuyer The part of `amount` sent to the market for the harmed buyer.
-    function slash(address provider, address asset, uint256 amount) external returns (uint256 toBuyer);
+    function slash(address provider, address asset, uint256 amount, uint16 buyerShareBps)
+        external
+        returns (uint256 toBuyer);
 
     /// @notice Pays everything the treasury has accrued in `asset` to the treasury address.
     /// @dev Callable by anyone. Emits a {TreasuryWithdrawn} event.
@@ -159,10 +162,6 @@ interface IProviderRegistry {
     /// @dev Emits a {TreasurySet} event.
     function setTreasury(address treasury) external;
 
-    /// @notice Sets the buyer's share of slashed stake in basis points. Owner only.
-    /// @dev Emits a {SlashBuyerShareSet} event.
-    function setSlashBuyerShare(uint16 bps) external;
-
     /// @notice Sets the unbonding delay for future requests. Owner only.
     /// @dev Emits an {UnbondingDelaySet} event.
     function setUnbondingDelay(uint64 delay) external;
@@ -175,9 +174,6 @@ interface IProviderRegistry {
 
     /// @notice The address that receives the treasury's share of slashed stake.
     function treasury() external view returns (address);
-
-    /// @notice The buyer's share of slashed stake in basis points.
-    function slashBuyerShareBps() external view returns (uint16);
 
     /// @notice Delay between a withdrawal request and the withdrawal.
     function unbondingDelay() external view returns (uint64);

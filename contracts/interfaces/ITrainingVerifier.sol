@@ -17,6 +17,10 @@ interface ITrainingVerifier {
     /// @param evalCommitment Commitment to the evaluation rows.
     /// @param qualityThreshold Threshold the evaluated metric must meet.
     /// @param modelCommitment Commitment to the delivered adapter weights (C_K).
+    /// @param thresholdMet The outcome the provider claims: whether the delivered model's metric on
+    ///        the eval rows reaches `qualityThreshold`. It is part of the proven statement (the
+    ///        circuit outputs it instead of asserting it), so a proof for one outcome does not
+    ///        verify for the other; the market pays the full price or the compute share by it.
     struct TrainingClaim {
         uint256 chainId;
         address market;
@@ -27,6 +31,7 @@ interface ITrainingVerifier {
         bytes32 evalCommitment;
         uint256 qualityThreshold;
         bytes32 modelCommitment;
+        bool thresholdMet;
     }
 
     /// @notice Returns true when `proof` proves `claim`. May revert on malformed input.

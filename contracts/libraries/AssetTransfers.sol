@@ -20,6 +20,20 @@ library AssetTransfers {
         }
     }
 
+    /// @notice Sends `amount` of `asset` to `to`, returning false instead of reverting when the
+    ///         transfer fails (a recipient that rejects ETH, a token that refuses the transfer).
+    /// @dev ETH is sent with all remaining gas and without copying return data, so a recipient can
+    ///      neither make the caller revert nor bloat its memory. Callers credit the amount instead.
+    function trySend(address asset, address to, uint256 amount) internal returns (bool ok) {
+        if (asset == address(0)) {
+            assembly ("memory-safe") {
+                ok := call(gas(), to, amount, 0, 0, 0, 0)
+            }
+        } else {
+            ok = SafeERC20.trySafeTransfer(IERC20(asset), to, amount);
+        }
+    }
+
     /// @notice Pulls `amount` of `token` from `from` and returns how much actually arrived.
     /// @dev Callers compare the result with `amount` to refuse fee-on-transfer tokens.
     function pull(address token, address from, uint256 amount) internal returns (uint256 received) {

@@ -7,15 +7,18 @@ import {IPoseidon4, IPoseidon6, POSEIDON_FIELD_SIZE} from "../poseidon/IPoseidon
 
 /// @title Groth16TrainingVerifier
 /// @notice Accepts a training run when a chain of Groth16 segment proofs leads from the job's initial
-///         adapter commitment C0 to the delivered commitment C_K, the last segment carrying the
-///         metric check (circuits/FIXED_POINT.md).
+///         adapter commitment C0 to the delivered commitment C_K, the last segment proving the
+///         claimed outcome: the eval metric meets the threshold (`thresholdMet`) or it does not
+///         (circuits/FIXED_POINT.md). Both outcomes are provable; neither proof verifies as the other.
 /// @dev For segment s of S, the circuit's single public input is
-///      `Poseidon6(ctx, specHash, R_train, R_eval, tau, Poseidon4(C_s, C_{s+1}, s, s == S-1))` with
-///      `ctx = keccak256(abi.encode(chainId, market, jobId, provider)) mod r`. Everything but the
-///      chain of commitments comes from the market's claim, so a proof cannot be replayed on another
-///      job, market or chain, nor submitted by another provider. C0 is not submitted on trust: the
-///      circuit checks `C_0` against `specHash = Poseidon(C0, hpHash)` in segment 0, and `S` is in
-///      `hpHash`, so neither a shorter nor a longer chain verifies.
+///      `Poseidon6(ctx, specHash, R_train, R_eval, tau, Poseidon4(C_s, C_{s+1}, s, flags_s))` with
+///      `ctx = keccak256(abi.encode(chainId, market, jobId, provider)) mod r` and
+///      `flags_s = isLast + 2 * isLast * thresholdMet`: 0 for s < S-1, and for s = S-1 it is 3 when
+///      the claim says `thresholdMet`, else 1. Everything but the chain of commitments comes from
+///      the market's claim (the outcome included), so a proof cannot be replayed on another job,
+///      market or chain, submitted by another provider, or claimed for the other outcome. C0 is not
+///      submitted on trust: the circuit checks `C_0` against `specHash = Poseidon(C0, hpHash)` in
+///      segment 0, and `S` is in `hpHash`, so neither a shorter nor a longer chain verifies.
 ///      Proof bytes: `abi.encode(uint256[] commitments, uint256[8][] proofs)` with
 ///      `commitments = [C_0, …, C_S]` and each proof `[A.x, A.y, B.x1, B.x0, B.y1, B.y0, C.x, C.y]`
 ///      in snarkjs' calldata order.
@@ -86,7 +89,13 @@ contract Groth16TrainingVerifier is ITrainingVerifier {
     }
 
     /// @notice The public input of segment `s` of `segments`, as the circuit computes it (for provers
-    ///         and tests).
+    ///         and tests). The last segment's flags come from `claim.thresholdMet`.
+    /// @param claim The claim the run is checked against.
+    /// @param commitmentIn C_s.
+    /// @param commitmentOut C_{s+1}.
+    /// @param s Segment index.
+    /// @param segments Number of segments S.
+    /// @return The segment's public hash.
     function publicInput(
         TrainingClaim calldata claim,
         uint256 commitmentIn,
@@ -111,7 +120,7 @@ contract Groth16TrainingVerifier is ITrainingVerifier {
         uint256 s,
         uint256 segments
     ) private view returns (uint256) {
-        uint256 segHash = poseidon4.poseidon([commitmentIn, commitmentOut, s, s + 1 == segments ? 1 : 0]);
+        uint256 segHash = poseidon4.poseidon([commitmentIn, commitmentOut, s, _flags(claim, s, segments)]);
         return poseidon6.poseidon(
             [
                 ctx,
@@ -122,6 +131,13 @@ contract Groth16TrainingVerifier is ITrainingVerifier {
                 segHash
             ]
         );
+    }
+
+    /// @dev flags = isLast + 2 * isLast * thresholdMet, as the circuit hashes it: 0 for a segment
+    ///      that is not last; 1 (metric below the threshold) or 3 (threshold met) for the last one.
+    function _flags(TrainingClaim calldata claim, uint256 s, uint256 segments) private pure returns (uint256) {
+        if (s + 1 != segments) return 0;
+        return claim.thresholdMet ? 3 : 1;
     }
 
     function _decode(bytes calldata proof)

@@ -36,7 +36,6 @@ import {
   proveRun,
   rowsRoot,
   TrainingInputError,
-  TrainingMetricError,
 } from "../../sdk/training/index.ts";
 import { JobStatus, TeeType } from "../../sdk/types.ts";
 import type { Evidence, EvidenceSource } from "../attestation/evidenceSource.ts";
@@ -129,7 +128,7 @@ function asRunnerError(stage: string, e: unknown): RunnerError {
     return new RunnerError(e.code === "TooLarge" ? "DatasetTooLarge" : "BlobUnavailable", e.shortMessage, {
       cause: e,
     });
-  if (e instanceof FixedPointOverflowError || e instanceof TrainingMetricError)
+  if (e instanceof FixedPointOverflowError)
     return new RunnerError("TrainingRejected", e.shortMessage, { cause: e });
   if (e instanceof TrainingInputError) return new RunnerError("TrainerFailed", e.shortMessage, { cause: e });
   const message = e instanceof Error ? (e.message.split("\n")[0] ?? e.name) : String(e);
@@ -407,7 +406,13 @@ export async function runJob(options: RunJobOptions): Promise<EvidenceBundle> {
         modelCiphertextHash: `0x${blobIdHex(adapter.blobId)}`,
         proof: encodeTrainingProof(proven.commitments, proven.proofs),
       };
-      log({ stage: "prove", msg: `${proven.proofs.length} segment proof(s)`, ms: timings.prove ?? 0 });
+      log({
+        stage: "prove",
+        msg: `${proven.proofs.length} segment proof(s)`,
+        ms: timings.prove ?? 0,
+        thresholdMet: proven.thresholdMet,
+        saturated: proven.saturated,
+      });
     }
     body.status = "ok";
   } catch (e) {

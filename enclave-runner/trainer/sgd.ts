@@ -13,9 +13,9 @@ import {
 
 /**
  * Runs all S·K steps over `rows` (global step j uses rows jB .. (j+1)B − 1, which is the
- * statement's order: step k of segment s is global step sK + k), reporting each step.
- * Throws the reference's `FixedPointOverflowError` / `TrainingInputError`, as the circuit would
- * have no witness.
+ * statement's order: step k of segment s is global step sK + k), reporting each step. Values that
+ * leave their range saturate, as in the circuit. Throws the reference's `FixedPointOverflowError` /
+ * `TrainingInputError` for out-of-range inputs (initial weights, features), which have no witness.
  */
 export function trainAllSegments(
   initial: AdapterWeights,

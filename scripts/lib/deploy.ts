@@ -14,15 +14,16 @@ const ROOT = join(import.meta.dirname, "..", "..");
 const PARAMS_FILE = join(ROOT, "circuits", "params.json");
 
 /**
- * Deploys the LocalDevnet Ignition module (core market, dev stake token, Simulated TEE) on a
- * connection and returns its addresses in the SDK's deployment format.
+ * Deploys the LocalDevnet Ignition module (core market, dev stake token, Simulated TEE, first market
+ * config) on a connection and returns its addresses in the SDK's deployment format.
  *
  * @param connection A Hardhat network connection (in-process or localhost).
- * @param parameters Ignition parameters for the module, e.g. `{ collateralRatioBps: 2000 }`.
+ * @param parameters Ignition parameters for the module; `trainingVerifier` (the first config's
+ *        training verifier) is required, e.g. `{ trainingVerifier, collateralRatioBps: 2000 }`.
  */
 export async function deployLocalDevnet(
   connection: NetworkConnection,
-  parameters: Record<string, bigint | number | string | boolean> = {},
+  parameters: Record<string, bigint | number | string | boolean> & { trainingVerifier: Address },
 ): Promise<Deployment> {
   const deployed = await connection.ignition.deploy(LocalDevnet, {
     parameters: { LocalDevnet: parameters },
@@ -35,12 +36,68 @@ export async function deployLocalDevnet(
     providerRegistry: deployed.providerRegistry.address,
     enclaveRegistry: deployed.enclaveRegistry.address,
     multiPartyCoordinator: deployed.multiPartyCoordinator.address,
+    dataDelivery: deployed.dataDelivery.address,
     stakeToken: deployed.stakeToken.address,
     intelQuoteVerifier: deployed.intelQuoteVerifier.address,
     statementVerifier: deployed.statementVerifier.address,
     simulatedVerifier: deployed.simulatedVerifier.address,
+    trainingVerifier: parameters.trainingVerifier,
     deployBlock: Number(await publicClient.getBlockNumber()),
   };
+}
+
+/** Fields of a market config a caller may change in {@link publishMarketConfig}. */
+export type MarketConfigOverrides = Partial<{
+  trainingVerifier: Address;
+  coordinator: Address;
+  dataDelivery: Address;
+  collateralRatioBps: number;
+  slashBuyerShareBps: number;
+  computeShareBps: number;
+  cancellationFeeBps: number;
+  minBidStepBps: number;
+}>;
+
+/**
+ * Publishes a new market config that copies the current one except for `overrides` (the deployer
+ * owns the market on local chains) and returns its id: jobs posted afterwards must name it.
+ *
+ * @example
+ * const configId = await publishMarketConfig(connection, deployment, { trainingVerifier: zk.address });
+ */
+export async function publishMarketConfig(
+  connection: NetworkConnection,
+  deployment: Deployment,
+  overrides: MarketConfigOverrides,
+): Promise<number> {
+  const publicClient = await connection.viem.getPublicClient();
+  const [deployer] = await connection.viem.getWalletClients();
+  if (!deployer) throw new Error("no deployer account");
+  const read = { address: deployment.jobMarket, abi: jobMarketAbi } as const;
+  const current = await publicClient.readContract({ ...read, functionName: "currentConfigId" });
+  const c = await publicClient.readContract({ ...read, functionName: "configOf", args: [current] });
+  await confirm(
+    publicClient,
+    deployer.writeContract({
+      ...read,
+      functionName: "publishConfig",
+      args: [
+        {
+          trainingVerifier: c.trainingVerifier,
+          coordinator: c.coordinator,
+          dataDelivery: c.dataDelivery,
+          collateralRatioBps: c.collateralRatioBps,
+          slashBuyerShareBps: c.slashBuyerShareBps,
+          computeShareBps: c.computeShareBps,
+          cancellationFeeBps: c.cancellationFeeBps,
+          minBidStepBps: c.minBidStepBps,
+          ...overrides,
+        },
+      ],
+      account: deployer.account,
+    }),
+  );
+  return publicClient.readContract({ ...read, functionName: "currentConfigId" });
 }
 
 /**
@@ -70,19 +127,16 @@ export async function buildTrainingCircuit(
 }
 
 /**
- * Deploys the Groth16 training verifier of `circuit` with the TrainingVerifier Ignition module and
- * makes it the market's training verifier (the deployer owns the market on local chains).
+ * Deploys the Groth16 training verifier of `circuit` with the TrainingVerifier Ignition module (pass
+ * it as `trainingVerifier` to {@link deployLocalDevnet}, or publish it with {@link publishMarketConfig}).
  *
- * @returns Its address, the gas of its deployment and of `setTrainingVerifier`.
+ * @returns Its address and the gas of its deployment.
  */
 export async function deployTrainingVerifier(
   connection: NetworkConnection,
-  deployment: Deployment,
   circuit: CircuitResult,
-): Promise<{ address: Address; deployGas: bigint; setGas: bigint }> {
+): Promise<{ address: Address; deployGas: bigint }> {
   const publicClient = await connection.viem.getPublicClient();
-  const [deployer] = await connection.viem.getWalletClients();
-  if (!deployer) throw new Error("no deployer account");
   const before = await publicClient.getBlockNumber();
   const { trainingVerifier } = await connection.ignition.deploy(
     trainingVerifierModule(await groth16VerifierArtifact(circuit)),
@@ -91,15 +145,5 @@ export async function deployTrainingVerifier(
   let deployGas = 0n;
   for (let n = before + 1n; n <= (await publicClient.getBlockNumber()); n++)
     deployGas += (await publicClient.getBlock({ blockNumber: n })).gasUsed;
-  const receipt = await confirm(
-    publicClient,
-    deployer.writeContract({
-      address: deployment.jobMarket,
-      abi: jobMarketAbi,
-      functionName: "setTrainingVerifier",
-      args: [trainingVerifier.address],
-      account: deployer.account,
-    }),
-  );
-  return { address: trainingVerifier.address, deployGas, setGas: receipt.gasUsed };
+  return { address: trainingVerifier.address, deployGas };
 }

@@ -11,6 +11,7 @@ import {
   type PublicClient,
   type TransactionReceipt,
   type Transport,
+  toHex,
   type WalletClient,
 } from "viem";
 import { generatePrivateKey, type PrivateKeyAccount, privateKeyToAccount } from "viem/accounts";
@@ -19,6 +20,7 @@ import {
   createSimulatedEvidence,
   type Deployment,
   ETH,
+  FIELD_MODULUS,
   type JobTerms,
   jobMarketAbi,
   refundCommitment,
@@ -34,6 +36,11 @@ export type Wallet = WalletClient<Transport, Chain, Account>;
 /** 32 random bytes as hex. */
 export function randomBytes32(): Hex {
   return bytesToHex(crypto.getRandomValues(new Uint8Array(32)));
+}
+
+/** A random BN254 field element as 32-byte hex (what commitments and spec hashes are). */
+export function randomFieldElement(): Hex {
+  return toHex(BigInt(randomBytes32()) % FIELD_MODULUS, { size: 32 });
 }
 
 /** Waits for a transaction and throws if it reverted. */
@@ -64,8 +71,13 @@ export type BuildJobTermsParameters = {
   measurement?: Hex | undefined;
   bidWindow?: bigint | undefined;
   attestWindow?: bigint | undefined;
+  /** Seconds from the attestation deadline to the data deadline (default 1,800). */
+  dataWindow?: bigint | undefined;
+  /** Seconds from the attestation deadline to the delivery deadline (default 3,600). */
   deliveryWindow?: bigint | undefined;
   qualityThreshold?: bigint | undefined;
+  /** The market config to name (`jobMarket.read.currentConfigId()`); default 1. */
+  configId?: number | undefined;
 };
 
 /** Single-party job terms with random commitments and the given economics and windows (seconds). */
@@ -73,9 +85,9 @@ export function buildJobTerms(p: BuildJobTermsParameters): JobTerms {
   const bidDeadline = p.now + (p.bidWindow ?? 600n);
   const attestDeadline = bidDeadline + (p.attestWindow ?? 600n);
   return {
-    specHash: randomBytes32(),
-    datasetCommitment: randomBytes32(),
-    evalCommitment: randomBytes32(),
+    specHash: randomFieldElement(),
+    datasetCommitment: randomFieldElement(),
+    evalCommitment: randomFieldElement(),
     qualityThreshold: p.qualityThreshold ?? 9_000n,
     measurement: p.measurement ?? ZERO_HASH,
     committeeHash: ZERO_HASH,
@@ -90,6 +102,8 @@ export function buildJobTerms(p: BuildJobTermsParameters): JobTerms {
     threshold: 0,
     committeeSize: 0,
     refundCommitment: refundCommitment(p.secrets.refundTo, p.secrets.salt),
+    dataDeadline: attestDeadline + (p.dataWindow ?? 1_800n),
+    configId: p.configId ?? 1,
   };
 }
 

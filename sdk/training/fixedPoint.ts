@@ -14,7 +14,11 @@ export const LOGIT_BITS = 24;
 /** Basis points of a metric of 100%. */
 export const BASIS_POINTS = 10000;
 
-/** A value left its signed fixed-point range: the circuit has no witness for it. */
+/**
+ * An input of the statement is outside its signed range (initial weights beyond WB bits, features
+ * beyond XB bits): the buyer's data is malformed and the circuit has no witness for it. Values the
+ * training computes (logits, updated weights) never throw: they saturate (see {@link clampSigned}).
+ */
 export class FixedPointOverflowError extends BaseError {
   override name = "FixedPointOverflowError";
   /** What overflowed, e.g. `b[1] after step 0`. */
@@ -32,8 +36,7 @@ export class FixedPointOverflowError extends BaseError {
     const min = -(1n << BigInt(bits - 1));
     const max = (1n << BigInt(bits - 1)) - 1n;
     super(`${label} = ${value} overflows the ${bits}-bit signed range [${min}, ${max}]`, {
-      details:
-        "the training statement has no valid witness for this run; lower the learning rate or the weights",
+      details: "an input of the training statement is out of range; the circuit has no witness for it",
     });
     this.label = label;
     this.value = value;
@@ -70,6 +73,53 @@ export function fitsSigned(value: bigint, bits: number): boolean {
 export function assertSigned(value: bigint, bits: number, label: string): bigint {
   if (!fitsSigned(value, bits)) throw new FixedPointOverflowError(label, value, bits);
   return value;
+}
+
+/**
+ * The saturating clamp of circuits/FIXED_POINT.md §1: `min(max(value, -2^(bits-1)), 2^(bits-1) - 1)`.
+ *
+ * @param value - Any integer.
+ * @param bits - Signed width, at least 1.
+ * @returns `value` when it fits `bits` signed bits, else the nearest bound.
+ * @example
+ * saturateSigned(40000n, 16); // 32767n
+ * saturateSigned(-40000n, 16); // -32768n
+ */
+export function saturateSigned(value: bigint, bits: number): bigint {
+  const half = 1n << BigInt(bits - 1);
+  if (value < -half) return -half;
+  if (value >= half) return half - 1n;
+  return value;
+}
+
+/** One value the reference clamped to its signed range (for logs: the run still has a witness). */
+export type Saturation = {
+  /** What saturated, e.g. `W[0][3] after step 1` or `z (step 0, row 1)[0]`. */
+  label: string;
+  /** The exact value before clamping. */
+  value: bigint;
+  /** The signed width it was clamped to. */
+  bits: number;
+  /** The value it became: -2^(bits-1) or 2^(bits-1) - 1. */
+  clamped: bigint;
+};
+
+/**
+ * {@link saturateSigned}, recording a {@link Saturation} in `saturations` when the value changed.
+ *
+ * @param value - The exact value.
+ * @param bits - Signed width.
+ * @param label - Names the value in the record.
+ * @param saturations - Where to record a clamp (omit to only clamp).
+ * @returns The clamped value.
+ * @example
+ * const log: Saturation[] = [];
+ * clampSigned(-40000n, 16, "b[0] after step 0", log); // -32768n; log[0].value === -40000n
+ */
+export function clampSigned(value: bigint, bits: number, label: string, saturations?: Saturation[]): bigint {
+  const clamped = saturateSigned(value, bits);
+  if (clamped !== value) saturations?.push({ label, value, bits, clamped });
+  return clamped;
 }
 
 /** Signed integer to its field encoding x mod r. */

@@ -1,6 +1,8 @@
 // The prover's side of the training proof: bind a run to a job (ctx), build every segment's circuit
 // input with the fixed-point reference, prove it with snarkjs, and encode the proofs the way
-// Groth16TrainingVerifier takes them. Runs wherever snarkjs does (Node, browser, enclave).
+// Groth16TrainingVerifier takes them. Both outcomes are provable (metric at least tau or below it):
+// the proven outcome is `thresholdMet`, which the caller submits with the proof. Runs wherever
+// snarkjs does (Node, browser, enclave).
 import * as snarkjs from "snarkjs";
 import { type Address, encodeAbiParameters, type Hex, keccak256, toHex } from "viem";
 import { commitWeights } from "./commitment.ts";
@@ -38,6 +40,13 @@ export type ProofWords = readonly [bigint, bigint, bigint, bigint, bigint, bigin
 export type ProvenRun = {
   commitments: bigint[];
   proofs: ProofWords[];
+  /**
+   * The outcome the proofs state: the last segment's eval metric meets tau. The claim's
+   * `thresholdMet` must equal it, or the last segment's proof does not verify.
+   */
+  thresholdMet: boolean;
+  /** True when any segment saturated a logit, weight or bias (for logs; the proofs are valid). */
+  saturated: boolean;
   segments: SegmentWitness[];
   publicSignals: string[][];
   /** Milliseconds of snarkjs fullProve (witness + prove) per segment. */
@@ -73,7 +82,17 @@ export async function segmentInputs(run: TrainingRun, ctx: bigint): Promise<Segm
   return out;
 }
 
-/** Proves every segment of `run` for the job `binding` with snarkjs fullProve. */
+/**
+ * Proves every segment of `run` for the job `binding` with snarkjs fullProve, whichever the outcome.
+ *
+ * @param run - The run's parameters, data and threshold.
+ * @param binding - Chain, market, job and provider the proofs are bound to.
+ * @param circuit - The segment circuit's wasm and zkey.
+ * @returns The commitment chain, the proofs and the proven outcome `thresholdMet`.
+ * @example
+ * const proven = await proveRun(run, binding, { wasm, zkey });
+ * const proof = encodeTrainingProof(proven.commitments, proven.proofs); // submit with proven.thresholdMet
+ */
 export async function proveRun(
   run: TrainingRun,
   binding: JobBinding,
@@ -91,10 +110,13 @@ export async function proveRun(
     proofs.push(await proofWords(result.proof, result.publicSignals));
   }
   const first = segments[0];
-  if (!first) throw new Error("a run has at least one segment");
+  const last = segments.at(-1);
+  if (!first || !last) throw new Error("a run has at least one segment");
   return {
     commitments: [first.cIn, ...segments.map((s) => s.cOut)],
     proofs,
+    thresholdMet: last.thresholdMet,
+    saturated: segments.some((s) => s.saturated),
     segments,
     publicSignals,
     proveMs,

@@ -1,9 +1,11 @@
-// Forward pass and fixed-point SGD, identical to circuits/lib/sgd.circom.
+// Forward pass and fixed-point SGD with saturating arithmetic, identical to circuits/lib/sgd.circom.
 import {
   assertSigned,
+  clampSigned,
   FEATURE_BITS,
   floorShift,
   LOGIT_BITS,
+  type Saturation,
   TrainingInputError,
   WEIGHT_BITS,
 } from "./fixedPoint.ts";
@@ -32,31 +34,55 @@ export function checkWeights(w: AdapterWeights, params: TrainingParams, what = "
   });
 }
 
-/** z[c] = floor((sum_d W[c][d] x[d] + b[c] 2^F) / 2^F), each within ZB bits signed. */
+/**
+ * z[c] = clamp_ZB(floor((sum_d W[c][d] x[d] + b[c] 2^F) / 2^F)) (FIXED_POINT.md §4).
+ *
+ * @param w - Weights within WB bits.
+ * @param x - One row's features within XB bits.
+ * @param params - The run's parameters (F).
+ * @param label - Names the logits in saturation records.
+ * @param saturations - Receives a record for each logit clamped to ZB bits.
+ * @returns The C logits.
+ * @example
+ * const z = logits(weights, row.x, params);
+ */
 export function logits(
   w: AdapterWeights,
   x: readonly bigint[],
   params: TrainingParams,
   label = "z",
+  saturations?: Saturation[],
 ): bigint[] {
   const shift = BigInt(params.fracBits);
   return w.weights.map((row, c) => {
     let acc = (w.bias[c] as bigint) << shift;
     for (let d = 0; d < row.length; d++) acc += (row[d] as bigint) * (x[d] as bigint);
-    return assertSigned(floorShift(acc, params.fracBits), LOGIT_BITS, `${label}[${c}]`);
+    return clampSigned(floorShift(acc, params.fracBits), LOGIT_BITS, `${label}[${c}]`, saturations);
   });
 }
 
 /**
- * One SGD step on a batch of B rows:
- * g = z - 2^F onehot(y); W -= floor(sum g x / 2^(F + LR_SHIFT + log2 B)); b -= floor(sum g / 2^(LR_SHIFT + log2 B)).
- * Throws {@link FixedPointOverflowError} when a new weight leaves WB bits (the circuit has no witness then).
+ * One SGD step on a batch of B rows (FIXED_POINT.md §5):
+ * g = z - 2^F onehot(y); W' = clamp_WB(W - floor(sum g x / 2^(F + LR_SHIFT + log2 B)));
+ * b' = clamp_WB(b - floor(sum g / 2^(LR_SHIFT + log2 B))).
+ * Never throws for overflow: values beyond WB bits saturate, as in the circuit.
+ *
+ * @param w - Weights entering the step, within WB bits.
+ * @param batch - The B rows of the step.
+ * @param params - The run's parameters.
+ * @param step - Step number, for labels.
+ * @param saturations - Receives a record for each clamped logit, weight or bias.
+ * @returns The weights leaving the step.
+ * @example
+ * const log: Saturation[] = [];
+ * const next = sgdStep(weights, rows.slice(0, params.batchSize), params, 0, log);
  */
 export function sgdStep(
   w: AdapterWeights,
   batch: readonly DataRow[],
   params: TrainingParams,
   step = 0,
+  saturations?: Saturation[],
 ): AdapterWeights {
   const { classes: C, features: D, fracBits: F } = params;
   if (batch.length !== params.batchSize) {
@@ -68,7 +94,9 @@ export function sgdStep(
   const tw = F + tb;
   const one = 1n << BigInt(F);
   const grads = batch.map((row, r) =>
-    logits(w, row.x, params, `z (step ${step}, row ${r})`).map((z, c) => z - (c === row.y ? one : 0n)),
+    logits(w, row.x, params, `z (step ${step}, row ${r})`, saturations).map(
+      (z, c) => z - (c === row.y ? one : 0n),
+    ),
   );
   const weights: bigint[][] = [];
   const bias: bigint[] = [];
@@ -80,10 +108,11 @@ export function sgdStep(
       for (let r = 0; r < batch.length; r++)
         s += ((grads[r] as bigint[])[c] as bigint) * ((batch[r] as DataRow).x[d] as bigint);
       out.push(
-        assertSigned(
+        clampSigned(
           (wRow[d] as bigint) - floorShift(s, tw),
           WEIGHT_BITS,
           `W[${c}][${d}] after step ${step}`,
+          saturations,
         ),
       );
     }
@@ -91,17 +120,34 @@ export function sgdStep(
     let g = 0n;
     for (let r = 0; r < batch.length; r++) g += (grads[r] as bigint[])[c] as bigint;
     bias.push(
-      assertSigned((w.bias[c] as bigint) - floorShift(g, tb), WEIGHT_BITS, `b[${c}] after step ${step}`),
+      clampSigned(
+        (w.bias[c] as bigint) - floorShift(g, tb),
+        WEIGHT_BITS,
+        `b[${c}] after step ${step}`,
+        saturations,
+      ),
     );
   }
   return { weights, bias };
 }
 
-/** K steps on the K * B rows of one segment (step k uses rows kB..kB+B-1). */
+/**
+ * K steps on the K * B rows of one segment (step k uses rows kB..kB+B-1).
+ *
+ * @param w - Weights entering the segment (checked: WB bits).
+ * @param rows - The segment's K * B rows (features checked: XB bits).
+ * @param params - The run's parameters.
+ * @param saturations - Receives a record for each value clamped during the segment.
+ * @returns The weights leaving the segment.
+ * @throws {@link FixedPointOverflowError} when an input weight or feature is out of range.
+ * @example
+ * const out = trainSegment(initialWeights, trainRows.slice(0, K * B), params);
+ */
 export function trainSegment(
   w: AdapterWeights,
   rows: readonly DataRow[],
   params: TrainingParams,
+  saturations?: Saturation[],
 ): AdapterWeights {
   const { steps: K, batchSize: B } = params;
   if (rows.length !== K * B) {
@@ -114,6 +160,6 @@ export function trainSegment(
     });
   });
   let cur = w;
-  for (let k = 0; k < K; k++) cur = sgdStep(cur, rows.slice(k * B, (k + 1) * B), params, k);
+  for (let k = 0; k < K; k++) cur = sgdStep(cur, rows.slice(k * B, (k + 1) * B), params, k, saturations);
   return cur;
 }

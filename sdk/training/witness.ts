@@ -1,7 +1,7 @@
 // Builds the circom input of one TrainingSegment proof from the job's data and checks it
 // against the TypeScript reference, so a bad input fails here with a clear error instead of
-// deep inside witness generation.
-import { BaseError } from "../errors.ts";
+// deep inside witness generation. Every well-formed run has a witness: overflowing values saturate,
+// and the last segment states its outcome (metric >= tau or not) instead of asserting it.
 import { commitWeights } from "./commitment.ts";
 import { evaluate, metricMet } from "./eval.ts";
 import {
@@ -10,6 +10,7 @@ import {
   FEATURE_BITS,
   FIELD_MODULUS,
   fitsSigned,
+  type Saturation,
   TrainingInputError,
   WEIGHT_BITS,
 } from "./fixedPoint.ts";
@@ -25,9 +26,23 @@ import {
 import { getPoseidon } from "./poseidon.ts";
 import { trainSegment } from "./sgd.ts";
 
-/** The last segment's eval metric is below the threshold: no proof can exist. */
-export class TrainingMetricError extends BaseError {
-  override name = "TrainingMetricError";
+/** The `flags` of the segment hash: 0 for a segment that is not last, 1 / 3 for the last one. */
+export type SegmentFlags = 0 | 1 | 3;
+
+/**
+ * flags = isLast + 2 · isLast · metricOk (FIXED_POINT.md §8): 0 (not the last segment), 1 (last,
+ * metric below tau), 3 (last, metric at least tau). Groth16TrainingVerifier derives the same value
+ * from the claim's `thresholdMet`.
+ *
+ * @param isLast - Whether the segment is the run's last (s = S - 1).
+ * @param metricOk - Whether the eval metric of its output weights reaches tau.
+ * @returns The flags value hashed into segHash.
+ * @example
+ * segmentFlags(true, false); // 1
+ */
+export function segmentFlags(isLast: boolean, metricOk: boolean): SegmentFlags {
+  if (!isLast) return 0;
+  return metricOk ? 3 : 1;
 }
 
 /** Options of {@link buildSegmentInput}. */
@@ -47,8 +62,6 @@ export type SegmentInputOptions = {
   tau: number;
   /** Weights entering segment s; default: segments 0..s-1 replayed from `initialWeights`. */
   inputWeights?: AdapterWeights;
-  /** Return the input even when the last segment misses the threshold (tests). Default false. */
-  allowUnmetMetric?: boolean;
 };
 
 /** A circom input: every signal as a decimal string of its field encoding. */
@@ -69,10 +82,18 @@ export type SegmentWitness = {
   rTrain: bigint;
   rEval: bigint;
   isLast: boolean;
+  /** The segment hash's flags: 0 unless last; then 3 when the metric meets tau, else 1. */
+  flags: SegmentFlags;
+  /** The outcome a last segment proves (its metric meets tau); false for any other segment. */
+  thresholdMet: boolean;
   /** Weights leaving the segment (commitment cOut). */
   outputWeights: AdapterWeights;
-  /** Eval accuracy of the output weights. */
+  /** Eval accuracy of the output weights (computed for every segment; stated by the last one). */
   metric: { correct: number; total: number; tau: number; ok: boolean };
+  /** True when a logit, weight or bias of this segment saturated (the witness is still valid). */
+  saturated: boolean;
+  /** Every value this segment's training and eval clamped, in order (for logs). */
+  saturations: Saturation[];
 };
 
 function toInteger(value: unknown, label: string): bigint {
@@ -151,9 +172,17 @@ const dec = (v: bigint) => encodeField(v).toString();
 
 /**
  * The circom input of segment `segment` and the values the contract and verifier will see.
- * Throws {@link TrainingInputError} on malformed input, {@link FixedPointOverflowError} when
- * training overflows (no witness exists), and {@link TrainingMetricError} when the last segment
- * misses the threshold (unless `allowUnmetMetric`).
+ * A witness exists for every well-formed input, whatever the outcome: values leaving their range
+ * saturate (`saturated`, `saturations`), and the last segment states whether the metric meets tau
+ * (`thresholdMet`, `flags`).
+ *
+ * @param options - The run, the job binding `ctx` and the segment index.
+ * @returns The circuit input and the public values.
+ * @throws {@link TrainingInputError} on malformed input (shapes, types, features beyond XB bits,
+ *   labels out of range, tau above 10000, weights given beyond WB bits).
+ * @example
+ * const seg = await buildSegmentInput({ params, ctx, initialWeights, segment: 0, trainRows, evalRows, tau: 7500 });
+ * seg.thresholdMet; // the outcome the last segment proves
  */
 export async function buildSegmentInput(options: SegmentInputOptions): Promise<SegmentWitness> {
   const { params } = options;
@@ -176,7 +205,8 @@ export async function buildSegmentInput(options: SegmentInputOptions): Promise<S
     for (let p = 0; p < s; p++) wIn = trainSegment(wIn, trainRows.slice(p * K * B, (p + 1) * K * B), params);
   }
   const segRows = trainRows.slice(s * K * B, (s + 1) * K * B);
-  const wOut = trainSegment(wIn, segRows, params);
+  const saturations: Saturation[] = [];
+  const wOut = trainSegment(wIn, segRows, params, saturations);
 
   const leaves = trainRows.map((row) => rowLeaf(hash, row, params));
   const { siblings, root: rTrain } = subtreePath(hash, leaves, K * B, s);
@@ -192,17 +222,13 @@ export async function buildSegmentInput(options: SegmentInputOptions): Promise<S
     throw new TrainingInputError("segment 0 must start from the initial weights (C_in != C0)");
   }
   const isLast = s === S - 1;
-  const { correct, total } = evaluate(wOut, evalRows, params);
+  const { correct, total } = evaluate(wOut, evalRows, params, saturations);
   const ok = metricMet(correct, total, tau);
-  if (isLast && !ok && options.allowUnmetMetric !== true) {
-    throw new TrainingMetricError(
-      `eval accuracy ${correct}/${total} is below the threshold of ${tau} basis points`,
-    );
-  }
+  const flags = segmentFlags(isLast, ok);
 
   const hpHash = hyperParamsHash(hash, params);
   const specHash = hash([c0, hpHash]);
-  const segHash = hash([cIn, cOut, BigInt(s), isLast ? 1n : 0n]);
+  const segHash = hash([cIn, cOut, BigInt(s), BigInt(flags)]);
   const publicHash = hash([ctx, specHash, rTrain, rEval, BigInt(tau), segHash]);
 
   const input: CircuitInput = {
@@ -232,7 +258,11 @@ export async function buildSegmentInput(options: SegmentInputOptions): Promise<S
     rTrain,
     rEval,
     isLast,
+    flags,
+    thresholdMet: isLast && ok,
     outputWeights: wOut,
     metric: { correct, total, tau, ok },
+    saturated: saturations.length > 0,
+    saturations,
   };
 }

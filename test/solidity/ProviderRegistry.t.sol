@@ -155,7 +155,7 @@ contract ProviderRegistryTest is MarketFixture {
         registry.unlockCollateral(P, address(0), amount);
         vm.expectRevert(abi.encodeWithSelector(IProviderRegistry.ProviderRegistryNotMarket.selector, caller));
         vm.prank(caller);
-        registry.slash(P, address(0), amount);
+        registry.slash(P, address(0), amount, 7_000);
     }
 
     /// @dev Locked collateral cannot enter unbonding.

@@ -1,7 +1,9 @@
 // The one contract-test fixture: runs the real LocalDevnet Ignition deployment on the in-process
-// chain, plugs in the TestTrainingVerifier double, and registers and stakes two providers.
+// chain with the TestTrainingVerifier double in its first market config, and registers and stakes
+// two providers.
 import { network } from "hardhat";
-import { type Address, type Hex, keccak256, parseEther, toBytes } from "viem";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { type Address, bytesToHex, type Hex, keccak256, parseEther, toBytes } from "viem";
 import type { PrivateKeyAccount } from "viem/accounts";
 import { deployLocalDevnet } from "../../scripts/lib/deploy.ts";
 import {
@@ -15,9 +17,15 @@ import {
   simulatedAttestationArgs,
 } from "../../scripts/lib/market.ts";
 import {
+  type DeliveredBlobs,
+  deliveryDataHash,
+  type FailureStatement,
   type JobTerms,
   signCancelJob,
   signExtendDelivery,
+  signJobFailure,
+  signRecordDelivery,
+  signTrainingResult,
   type TdReportFields,
   TeeType,
   teeTypeSet,
@@ -34,7 +42,8 @@ export const CEILING = parseEther("1");
 export const PROVIDER_TEE_TYPES = teeTypeSet([TeeType.Simulated, TeeType.Tdx]);
 
 async function deployMarket() {
-  const deployment = await deployLocalDevnet(connection);
+  const trainingVerifier = await viem.deployContract("TestTrainingVerifier");
+  const deployment = await deployLocalDevnet(connection, { trainingVerifier: trainingVerifier.address });
   const publicClient = await viem.getPublicClient();
   const [deployer, provider, provider2, buyer, relayer, stranger] = await viem.getWalletClients();
   if (!deployer || !provider || !provider2 || !buyer || !relayer || !stranger)
@@ -59,8 +68,7 @@ async function deployMarket() {
     "AttestationStatementVerifier",
     deployment.statementVerifier ?? "0x",
   );
-  const trainingVerifier = await viem.deployContract("TestTrainingVerifier");
-  await jobMarket.write.setTrainingVerifier([trainingVerifier.address]);
+  const dataDelivery = await viem.getContractAt("DataDelivery", deployment.dataDelivery ?? "0x");
 
   for (const p of [provider, provider2]) {
     const as = { account: p.account };
@@ -97,6 +105,7 @@ async function deployMarket() {
     enclaveRegistry,
     stakeToken,
     multiPartyCoordinator,
+    dataDelivery,
     simulatedVerifier,
     intelQuoteVerifier,
     statementVerifier,
@@ -164,15 +173,103 @@ export async function attestationArgs(
   });
 }
 
-/** Posts, bids at `price`, closes bidding and attests: returns an Attested job. */
-export async function attestedJob(m: Market, price = CEILING / 2n): Promise<PostedJob> {
-  const job = await postTestJob(m);
+/** An Attested job with the simulated enclave whose keys the attestation bound. */
+export type AttestedJob = PostedJob & { enclave: SimulatedEnclave };
+
+/** Posts (with `overrides`), bids at `price`, closes bidding and attests: returns an Attested job. */
+export async function attestedJob(
+  m: Market,
+  price = CEILING / 2n,
+  overrides: Partial<Omit<BuildJobTermsParameters, "now" | "secrets">> = {},
+): Promise<AttestedJob> {
+  const job = await postTestJob(m, overrides);
   await bid(m, job, price);
   await endBidding(job);
-  await m.jobMarket.write.submitAttestation([job.jobId, job.terms, ...(await attestationArgs(m, job))], {
-    account: m.provider.account,
+  const enclave = newSimulatedEnclave();
+  await m.jobMarket.write.submitAttestation(
+    [job.jobId, job.terms, ...(await attestationArgs(m, job, { enclave }))],
+    { account: m.provider.account },
+  );
+  return { ...job, enclave };
+}
+
+/** A model commitment and ciphertext hash for test results. */
+export const MODEL_COMMITMENT: Hex = keccak256(toBytes("model commitment"));
+export const MODEL_CIPHERTEXT_HASH: Hex = keccak256(toBytes("model ciphertext"));
+
+/**
+ * The `Result` of `submitResult`, signed by the job's enclave (or `signer`): by default the
+ * TestTrainingVerifier's valid proof with the threshold met.
+ */
+export async function signedResult(
+  m: Market,
+  job: AttestedJob,
+  o: {
+    proof?: Hex;
+    thresholdMet?: boolean;
+    modelCommitment?: Hex;
+    modelCiphertextHash?: Hex;
+    signer?: PrivateKeyAccount;
+  } = {},
+) {
+  const result = {
+    modelCommitment: o.modelCommitment ?? MODEL_COMMITMENT,
+    modelCiphertextHash: o.modelCiphertextHash ?? MODEL_CIPHERTEXT_HASH,
+    thresholdMet: o.thresholdMet ?? true,
+    proof: o.proof ?? VALID_PROOF,
+  };
+  const enclaveSignature = await signTrainingResult({
+    enclaveKey: o.signer ?? job.enclave.signer,
+    chainId: m.chainId,
+    jobMarket: m.jobMarket.address,
+    jobId: job.jobId,
+    ...result,
   });
-  return job;
+  return { ...result, enclaveSignature };
+}
+
+/** `submitFailure` arguments: `statement` signed by the job's enclave (or `signer`). */
+export async function signedFailure(
+  m: Market,
+  job: AttestedJob,
+  statement: FailureStatement,
+  signer?: PrivateKeyAccount,
+) {
+  const signature = await signJobFailure({
+    enclaveKey: signer ?? job.enclave.signer,
+    chainId: m.chainId,
+    jobMarket: m.jobMarket.address,
+    jobId: job.jobId,
+    statement,
+  });
+  return [job.jobId, job.terms, statement, signature] as const;
+}
+
+/** Two test blobs as the buyer would deliver them (ids are their SHA-256), with their bytes. */
+export function testBlobs(): DeliveredBlobs & { data: Uint8Array[] } {
+  const data = [new TextEncoder().encode("train ciphertext"), new TextEncoder().encode("eval ciphertext")];
+  return {
+    data,
+    blobIds: data.map((d) => sha256Hex(d)),
+    sizes: data.map((d) => BigInt(d.length)),
+  };
+}
+
+/** Records `blobs` as the job's delivery with the owner key's signature, relayed by the stranger. */
+export async function recordDelivery(m: Market, job: PostedJob, blobs: DeliveredBlobs = testBlobs()) {
+  const deadline = (await now()) + 86_400n;
+  const signature = await signRecordDelivery({
+    ownerKey: job.secrets.ownerKey,
+    chainId: m.chainId,
+    dataDelivery: m.dataDelivery.address,
+    jobId: job.jobId,
+    deadline,
+    ...blobs,
+  });
+  await m.dataDelivery.write.recordDelivery([job.jobId, job.terms, blobs.blobIds, blobs.sizes, deadline, signature], {
+    account: m.stranger.account,
+  });
+  return deliveryDataHash(blobs);
 }
 
 /** Proof bytes the TestTrainingVerifier accepts / rejects / reverts on. */
@@ -222,3 +319,7 @@ export async function extendSig(m: Market, job: PostedJob, deliveryDeadline: big
 }
 
 /** `cancelJob` relayed by the stranger. */
+
+function sha256Hex(bytes: Uint8Array): Hex {
+  return bytesToHex(sha256(bytes));
+}

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 pragma solidity ^0.8.28;
 
+import {DataDelivery} from "../../../contracts/DataDelivery.sol";
 import {DevStakeToken} from "../../../contracts/dev/DevStakeToken.sol";
 import {EnclaveRegistry} from "../../../contracts/EnclaveRegistry.sol";
 import {IJobMarket} from "../../../contracts/interfaces/IJobMarket.sol";
@@ -19,11 +20,16 @@ import {vm} from "./Vm.sol";
 ///         deployer, owner and treasury-setter) and offers helpers to post jobs, stake, and make
 ///         owner-key signatures and Simulated-TEE evidence.
 abstract contract MarketFixture is Assertions {
-    // core.ts defaults
+    // core.ts defaults (CORE_DEFAULTS and CONFIG_DEFAULTS)
     uint16 internal constant SLASH_BUYER_SHARE_BPS = 7_000;
     uint64 internal constant UNBONDING_DELAY = 7 days;
     uint16 internal constant COLLATERAL_RATIO_BPS = 5_000;
+    uint16 internal constant COMPUTE_SHARE_BPS = 3_000;
+    uint16 internal constant CANCELLATION_FEE_BPS = 1_000;
+    uint16 internal constant MIN_BID_STEP_BPS = 100;
     uint256 internal constant MIN_PRICE_ETH = 1e14;
+    uint256 internal constant MIN_COLLATERAL_ETH = 5e13;
+    uint64 internal constant AVAILABILITY_WINDOW = 1 days;
     // LocalDevnet.ts
     uint64 internal constant SIMULATED_MEASUREMENT_EXPIRY = 4_102_444_800;
     bytes32 internal constant SIMULATED_MEASUREMENT = keccak256("blind-training/simulated-enclave/v1");
@@ -47,16 +53,19 @@ abstract contract MarketFixture is Assertions {
     AttestationStatementVerifier internal simVerifier;
     TestTrainingVerifier internal trainingVerifier;
     MultiPartyCoordinator internal coordinator;
+    DataDelivery internal dataDelivery;
+    /// @dev The config every job of the fixture names.
+    uint32 internal configId;
 
     function _deployMarket() internal {
         token = new DevStakeToken();
-        registry = new ProviderRegistry(address(this), address(token), TREASURY, SLASH_BUYER_SHARE_BPS, UNBONDING_DELAY);
+        registry = new ProviderRegistry(address(this), address(token), TREASURY, UNBONDING_DELAY);
         enclaves = new EnclaveRegistry(address(this));
-        market = new JobMarket(address(this), registry, enclaves, COLLATERAL_RATIO_BPS);
+        market = new JobMarket(address(this), registry, enclaves);
         registry.setMarket(address(market));
-        market.setMinPrice(address(0), MIN_PRICE_ETH);
+        market.setAssetLimits(address(0), MIN_PRICE_ETH, MIN_COLLATERAL_ETH);
         coordinator = new MultiPartyCoordinator(market);
-        market.setMultiPartyCoordinator(coordinator);
+        dataDelivery = new DataDelivery(market, AVAILABILITY_WINDOW);
 
         simVerifier = new AttestationStatementVerifier(address(this), TEE_SIMULATED, 1);
         simVerifier.registerSigner(vm.addr(DEV_ATTESTATION_KEY), SIMULATED_MEASUREMENT_EXPIRY);
@@ -65,7 +74,18 @@ abstract contract MarketFixture is Assertions {
         enclaves.setSimulatedEnabled(true);
 
         trainingVerifier = new TestTrainingVerifier();
-        market.setTrainingVerifier(trainingVerifier);
+        configId = market.publishConfig(
+            IJobMarket.ConfigParameters({
+                trainingVerifier: trainingVerifier,
+                coordinator: coordinator,
+                dataDelivery: dataDelivery,
+                collateralRatioBps: COLLATERAL_RATIO_BPS,
+                slashBuyerShareBps: SLASH_BUYER_SHARE_BPS,
+                computeShareBps: COMPUTE_SHARE_BPS,
+                cancellationFeeBps: CANCELLATION_FEE_BPS,
+                minBidStepBps: MIN_BID_STEP_BPS
+            })
+        );
     }
 
     // ----- providers -----
@@ -121,9 +141,9 @@ abstract contract MarketFixture is Assertions {
     ) internal view returns (IJobMarket.JobTerms memory t) {
         uint64 bidDeadline = uint64(block.timestamp) + bidWindow;
         t = IJobMarket.JobTerms({
-            specHash: keccak256(abi.encode("spec", salt)),
-            datasetCommitment: keccak256(abi.encode("dataset", salt)),
-            evalCommitment: keccak256(abi.encode("eval", salt)),
+            specHash: _field(keccak256(abi.encode("spec", salt))),
+            datasetCommitment: _field(keccak256(abi.encode("dataset", salt))),
+            evalCommitment: _field(keccak256(abi.encode("eval", salt))),
             qualityThreshold: 9_000,
             measurement: bytes32(0),
             committeeHash: bytes32(0),
@@ -137,8 +157,15 @@ abstract contract MarketFixture is Assertions {
             parties: 1,
             threshold: 0,
             committeeSize: 0,
-            refundCommitment: keccak256(abi.encode(refundTo, salt))
+            refundCommitment: keccak256(abi.encode(refundTo, salt)),
+            dataDeadline: bidDeadline + attestGap + deliveryGap / 2,
+            configId: configId
         });
+    }
+
+    /// @dev A hash reduced into the BN254 scalar field (commitments are public inputs of the proof).
+    function _field(bytes32 h) internal pure returns (bytes32) {
+        return bytes32(uint256(h) % 21888242871839275222246405745257275088548364400416034343698204186575808495617);
     }
 
     /// @notice Posts from this contract, funding it first (ETH by deal, tokens by faucet + approve).

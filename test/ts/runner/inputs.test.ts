@@ -20,7 +20,7 @@ import {
 } from "../../../sdk/adapter.ts";
 import { EnvelopeError } from "../../../sdk/envelope/index.ts";
 import { useNodeCrypto } from "../../../sdk/envelope/node.ts";
-import { FixedPointOverflowError, trainSegment } from "../../../sdk/training/index.ts";
+import { FixedPointOverflowError, type Saturation, trainSegment } from "../../../sdk/training/index.ts";
 import { SEGMENT_TEST_PARAMS } from "../../support/zk.ts";
 
 useNodeCrypto();
@@ -195,15 +195,25 @@ describe("training driver and evaluation", () => {
     assert.equal(run.steps.at(-1), params.segments * params.steps);
   });
 
-  it("rejects wrong row counts and overflowing weights like the circuit", () => {
+  it("rejects wrong row counts and out-of-range inputs; saturates overflowing weights like the circuit", () => {
     const { task } = trainedRun();
     assert.throws(() => trainAllSegments(task.initialWeights, task.trainRows.slice(1), params), /S·K·B/);
+    const tooBig = zeroWeights(params);
+    tooBig.bias = tooBig.bias.map(() => 40_000n);
+    assert.throws(() => trainAllSegments(tooBig, task.trainRows, params), FixedPointOverflowError);
     const big = zeroWeights(params);
     big.weights = big.weights.map((row) => row.map(() => 32_767n)); // logits ~ 2^17: the first step leaves 16 bits
-    assert.throws(
-      () => trainAllSegments(big, task.trainRows, { ...params, lrShift: 0 }),
-      FixedPointOverflowError,
-    );
+    const p = { ...params, lrShift: 0 };
+    const trained = trainAllSegments(big, task.trainRows, p);
+    // The reference segment by segment, recording what it clamped: the same weights.
+    const saturations: Saturation[] = [];
+    let w = big;
+    const KB = p.steps * p.batchSize;
+    for (let s = 0; s < p.segments; s++)
+      w = trainSegment(w, task.trainRows.slice(s * KB, (s + 1) * KB), p, saturations);
+    assert.ok(sameWeights(trained, w));
+    assert.ok(saturations.length > 0, "the run saturates");
+    assert.ok([...trained.weights.flat(), ...trained.bias].every((v) => v >= -32_768n && v <= 32_767n));
   });
 
   it("reports lower loss after training on separable data, and exact accuracy", () => {

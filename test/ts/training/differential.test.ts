@@ -1,12 +1,10 @@
 // Differential test of the training statement: the circom circuit (circuits/training_segment.circom)
-// and the TypeScript reference (sdk/training) agree on publicHash, C_in, C_out, R_train, R_eval and
-// the metric bit on 200+ random instances; the circuit has no witness exactly when the reference
-// reports an overflow or (last segment) a missed threshold.
+// and the TypeScript reference (sdk/training) agree on publicHash, C_in, C_out, R_train, R_eval, the
+// metric bit and the segment flags (the outcome) on 200+ random instances, including runs that
+// saturate weights, biases and (in the F = 2 test shape) logits. A witness exists for every
+// well-formed run, whether the last segment meets tau or not; it does not exist for malformed
+// inputs (features, labels, tau, weights out of range) nor for a public hash stating the other outcome.
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { createRequire } from "node:module";
-import path from "node:path";
 import { before, describe, it } from "node:test";
 import {
   type AdapterWeights,
@@ -15,78 +13,18 @@ import {
   commitWeights,
   type DataRow,
   encodeField,
-  FixedPointOverflowError,
   getPoseidon,
+  LOGIT_BITS,
+  type SegmentWitness,
+  saturateSigned,
   type TrainingParams,
+  WEIGHT_BITS,
 } from "../../../sdk/training/index.ts";
+import { type CompiledCircuit as Circuit, compileCircuit } from "../../support/circom.ts";
 import { SEGMENT_TEST_PARAMS } from "../../support/zk.ts";
 
-const ROOT = path.resolve(import.meta.dirname, "../../..");
 const OUT_DIR = "build/circuits/test-differential";
-
-type WitnessCalculator = { calculateWitness(input: CircuitInput, sanityCheck: boolean): Promise<bigint[]> };
-
-/** A compiled main: witness generation plus read-back of named signals of the main component. */
-type Circuit = {
-  witness(input: CircuitInput): Promise<bigint[]>;
-  /**
-   * Value of main.<name>, or undefined when --O2 replaced the signal by a constant or another
-   * signal (e.g. C_in by C0 when S = 1, metricOk by 1 when isLast is fixed to 1).
-   */
-  signal(witness: bigint[], name: string): bigint | undefined;
-};
-
-/** Newest modification time of the .circom sources under `dir`. */
-function newestSource(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) newest = Math.max(newest, newestSource(full));
-    else if (entry.name.endsWith(".circom")) newest = Math.max(newest, statSync(full).mtimeMs);
-  }
-  return newest;
-}
-
-/** Compiles `file` (relative to the repo root) into OUT_DIR/<name> unless an up-to-date build exists. */
-async function loadCircuit(name: string, file: string): Promise<Circuit> {
-  const outDir = path.join(OUT_DIR, name);
-  const jsDir = path.join(ROOT, outDir, `${name}_js`);
-  const wasm = path.join(jsDir, `${name}.wasm`);
-  const sym = path.join(ROOT, outDir, `${name}.sym`);
-  if (
-    !existsSync(wasm) ||
-    !existsSync(sym) ||
-    statSync(wasm).mtimeMs < newestSource(path.join(ROOT, "circuits"))
-  ) {
-    mkdirSync(path.join(ROOT, outDir), { recursive: true });
-    // circom2 runs in a WASI sandbox that sees the working directory only: relative paths.
-    execFileSync(
-      "npx",
-      ["circom2", file, "--r1cs", "--wasm", "--sym", "--O2", "-l", "node_modules", "-o", outDir],
-      { cwd: ROOT, stdio: "pipe" },
-    );
-  }
-  // The generated calculator is CommonJS; the repo is "type": "module".
-  copyFileSync(path.join(jsDir, "witness_calculator.js"), path.join(jsDir, "witness_calculator.cjs"));
-  const require = createRequire(import.meta.url);
-  const builder = require(path.join(jsDir, "witness_calculator.cjs")) as (
-    code: Buffer,
-  ) => Promise<WitnessCalculator>;
-  const calculator = await builder(readFileSync(wasm));
-  const index = new Map<string, number>();
-  for (const line of readFileSync(sym, "utf8").split("\n")) {
-    const [, wire, , label] = line.split(",");
-    if (label?.startsWith("main.") && !label.slice(5).includes(".")) index.set(label.slice(5), Number(wire));
-  }
-  return {
-    witness: (input) => calculator.calculateWitness(input, true),
-    signal(witness, signalName) {
-      const i = index.get(signalName);
-      assert.ok(i !== undefined, `signal main.${signalName} not in ${sym}`);
-      return i < 0 ? undefined : (witness[i] as bigint);
-    },
-  };
-}
+const loadCircuit = (name: string, file: string) => compileCircuit(name, file, OUT_DIR);
 
 // Deterministic PRNG (mulberry32) so failures reproduce.
 function rng(seed: number) {
@@ -103,20 +41,52 @@ function rng(seed: number) {
 }
 type Rng = ReturnType<typeof rng>;
 
-function randomWeights(r: Rng, p: TrainingParams, scale: number): AdapterWeights {
+/**
+ * Weights in [-scale, scale], clamped to WB bits; scale "ends": each value -32768, 32767 or random,
+ * which together with extreme features makes some updates leave 16 bits.
+ */
+function randomWeights(r: Rng, p: TrainingParams, scale: number | "ends"): AdapterWeights {
+  const value = () =>
+    scale === "ends"
+      ? ([-32768n, 32767n, r.big(-32768, 32767)][r.int(0, 2)] as bigint)
+      : saturateSigned(r.big(-scale, scale), WEIGHT_BITS);
   return {
-    weights: Array.from({ length: p.classes }, () =>
-      Array.from({ length: p.features }, () => r.big(-scale, scale)),
-    ),
-    bias: Array.from({ length: p.classes }, () => r.big(-scale, scale)),
+    weights: Array.from({ length: p.classes }, () => Array.from({ length: p.features }, value)),
+    bias: Array.from({ length: p.classes }, value),
   };
 }
 
-function randomRows(r: Rng, p: TrainingParams, n: number): DataRow[] {
+/** Rows with features in [-256, 255]; `extreme` rows use only the two ends (largest products). */
+function randomRows(r: Rng, p: TrainingParams, n: number, extreme = false): DataRow[] {
   return Array.from({ length: n }, () => ({
-    x: Array.from({ length: p.features }, () => r.big(-256, 255)),
+    x: Array.from({ length: p.features }, () => (extreme ? (r.int(0, 1) ? 255n : -256n) : r.big(-256, 255))),
     y: r.int(0, p.classes - 1),
   }));
+}
+
+/** Every weight `w`, every bias `b`. */
+function constantWeights(p: TrainingParams, w: bigint, b: bigint): AdapterWeights {
+  return {
+    weights: Array.from({ length: p.classes }, () => Array.from({ length: p.features }, () => w)),
+    bias: Array.from({ length: p.classes }, () => b),
+  };
+}
+
+/** What one instance exercised. */
+type Outcome = {
+  kind: "met" | "unmet-last" | "not-last";
+  /** A weight or bias saturated. */
+  weightSaturated: boolean;
+  /** A logit (training or eval) saturated. */
+  logitSaturated: boolean;
+};
+
+function outcomeOf(run: SegmentWitness): Outcome {
+  return {
+    kind: !run.isLast ? "not-last" : run.thresholdMet ? "met" : "unmet-last",
+    weightSaturated: run.saturations.some((e) => e.bits === WEIGHT_BITS),
+    logitSaturated: run.saturations.some((e) => e.bits === LOGIT_BITS),
+  };
 }
 
 async function expectNoWitness(circuit: Circuit, input: CircuitInput, where: RegExp): Promise<void> {
@@ -128,6 +98,8 @@ async function expectNoWitness(circuit: Circuit, input: CircuitInput, where: Reg
 }
 
 const TEST_PARAMS: TrainingParams = SEGMENT_TEST_PARAMS;
+/** circuits/test/segment_saturate.circom: F = 2, so logits can leave 24 bits. */
+const SATURATE_PARAMS: TrainingParams = { ...SEGMENT_TEST_PARAMS, fracBits: 2 };
 const EDGE_PARAMS: TrainingParams = {
   features: 26,
   classes: 9,
@@ -142,29 +114,50 @@ const EDGE_PARAMS: TrainingParams = {
 describe("training circuit vs TypeScript reference", () => {
   let testCircuit: Circuit;
   let edgeCircuit: Circuit;
+  let saturateCircuit: Circuit;
 
   before(async () => {
     testCircuit = await loadCircuit("segment_test", "circuits/main/segment_test.circom");
     edgeCircuit = await loadCircuit("segment_edge", "circuits/test/segment_edge.circom");
+    saturateCircuit = await loadCircuit("segment_saturate", "circuits/test/segment_saturate.circom");
   });
 
-  async function checkAgreement(circuit: Circuit, params: TrainingParams, seed: number) {
+  /** The circuit's witness of `run.input` exists and agrees with the reference on every read-back value. */
+  async function expectAgreement(circuit: Circuit, run: SegmentWitness, what: string): Promise<void> {
+    const w = await circuit.witness(run.input);
+    const read = (name: string, fallback?: bigint) => circuit.signal(w, name) ?? fallback;
+    assert.equal(read("publicHash"), run.publicHash, `${what}: publicHash`);
+    assert.equal(read("C_in", read("C0")), run.cIn, `${what}: C_in`);
+    assert.equal(read("C_out"), run.cOut, `${what}: C_out`);
+    assert.equal(read("R_train"), run.rTrain, `${what}: R_train`);
+    assert.equal(read("R_eval"), run.rEval, `${what}: R_eval`);
+    assert.equal(read("evalCount"), BigInt(run.metric.correct), `${what}: eval count`);
+    // flags = isLast + 2 lastOk with lastOk = isLast * metricOk. --O2 replaces isLast by the bit of s
+    // it is constrained to and folds flags into the hash input; then they are derived from the wires
+    // that remain (the input isLast was accepted, so it equals the circuit's [s == S - 1]).
+    // With S = 1 (isLast = 1), --O2 keeps lastOk = metricOk and drops metricOk.
+    const isLast = read("isLast", BigInt(run.input.isLast as string)) as bigint;
+    assert.equal(isLast, run.isLast ? 1n : 0n, `${what}: isLast`);
+    const metricOk = read("metricOk", read("lastOk")) as bigint;
+    assert.equal(metricOk, run.metric.ok ? 1n : 0n, `${what}: metric bit`);
+    const lastOk = read("lastOk", isLast * metricOk) as bigint;
+    assert.equal(read("flags", isLast + 2n * lastOk), BigInt(run.flags), `${what}: flags`);
+  }
+
+  async function checkAgreement(circuit: Circuit, params: TrainingParams, seed: number): Promise<Outcome> {
     const r = rng(seed);
-    const scale = [50, 500, 3000, 12000][r.int(0, 3)] as number;
+    const scale = ([50, 500, 3000, 12000, "ends"] as const)[r.int(0, 4)] ?? 50;
+    const extreme = scale === "ends" || r.int(0, 3) === 0;
     const initialWeights = randomWeights(r, params, scale);
-    const trainRows = randomRows(r, params, params.segments * params.steps * params.batchSize);
-    const evalRows = randomRows(r, params, params.evalRows);
+    const trainRows = randomRows(r, params, params.segments * params.steps * params.batchSize, extreme);
+    const evalRows = randomRows(r, params, params.evalRows, extreme);
     const segment = r.int(0, params.segments - 1);
     const ctx = encodeField(r.big(-(2 ** 40), 2 ** 40) * 2n ** 200n + r.big(0, 2 ** 40));
-    const base = { params, ctx, initialWeights, segment, trainRows, evalRows, allowUnmetMetric: true };
+    const base = { params, ctx, initialWeights, segment, trainRows, evalRows };
 
-    let reference: Awaited<ReturnType<typeof buildSegmentInput>>;
-    try {
-      reference = await buildSegmentInput({ ...base, tau: 0 });
-    } catch (error) {
-      assert.ok(error instanceof FixedPointOverflowError, `seed ${seed}: ${String(error)}`);
-      return "overflow" as const;
-    }
+    const reference = await buildSegmentInput({ ...base, tau: 0 });
+    assert.equal(reference.flags, reference.isLast ? 3 : 0, `seed ${seed}: tau = 0 is always met`);
+    await expectAgreement(circuit, reference, `seed ${seed}, tau 0`);
     // tau around the achieved accuracy so both outcomes occur.
     const achieved = Math.floor((reference.metric.correct * 10000) / params.evalRows);
     const tau = Math.min(
@@ -173,58 +166,92 @@ describe("training circuit vs TypeScript reference", () => {
     );
     const run = await buildSegmentInput({ ...base, tau });
     assert.equal(run.cOut, reference.cOut);
-
-    const witness = await circuit.witness(reference.input);
-    const agree = (w: bigint[], ref: typeof run) => {
-      const read = (name: string, fallback?: bigint) => circuit.signal(w, name) ?? fallback;
-      assert.equal(read("publicHash"), ref.publicHash, `seed ${seed}: publicHash`);
-      assert.equal(read("C_in", read("C0")), ref.cIn, `seed ${seed}: C_in`);
-      assert.equal(read("C_out"), ref.cOut, `seed ${seed}: C_out`);
-      assert.equal(read("R_train"), ref.rTrain, `seed ${seed}: R_train`);
-      assert.equal(read("R_eval"), ref.rEval, `seed ${seed}: R_eval`);
-      assert.equal(read("evalCount"), BigInt(ref.metric.correct), `seed ${seed}: eval count`);
-      // Folded to the constant 1 by --O2 when isLast is fixed to 1 (S = 1).
-      assert.equal(read("metricOk", 1n), ref.metric.ok ? 1n : 0n, `seed ${seed}: metric bit`);
-    };
-    agree(witness, reference);
-
-    if (run.isLast && !run.metric.ok) {
-      await expectNoWitness(circuit, run.input, /TrainingSegment/);
-      return "rejected" as const;
-    }
-    agree(await circuit.witness(run.input), run);
-    return run.metric.ok ? "met" : "unmet-not-last";
+    assert.equal(run.saturated, run.saturations.length > 0);
+    await expectAgreement(circuit, run, `seed ${seed}, tau ${tau}`);
+    return outcomeOf(run);
   }
 
-  it("agrees on 200 random small instances (test main: D=4 C=2 B=2 K=2 E=4 S=2)", async () => {
-    const outcomes = { met: 0, rejected: 0, "unmet-not-last": 0, overflow: 0 };
-    for (let seed = 1; seed <= 200; seed++) {
-      outcomes[await checkAgreement(testCircuit, TEST_PARAMS, seed)]++;
+  /** Runs seeds `from..to` and counts outcomes. */
+  async function agreeOn(circuit: Circuit, params: TrainingParams, from: number, to: number) {
+    const counts = { met: 0, "unmet-last": 0, "not-last": 0, weightSaturated: 0, logitSaturated: 0 };
+    for (let seed = from; seed <= to; seed++) {
+      const o = await checkAgreement(circuit, params, seed);
+      counts[o.kind]++;
+      if (o.weightSaturated) counts.weightSaturated++;
+      if (o.logitSaturated) counts.logitSaturated++;
     }
-    if (process.env.TRAINING_TEST_VERBOSE) console.log(outcomes);
-    assert.ok(outcomes.met >= 40, `metric met: ${JSON.stringify(outcomes)}`);
-    assert.ok(outcomes.rejected >= 20, `threshold missed on the last segment: ${JSON.stringify(outcomes)}`);
-    assert.ok(outcomes["unmet-not-last"] >= 20, `threshold missed, not last: ${JSON.stringify(outcomes)}`);
-    assert.ok(outcomes.overflow <= 40, `too many overflows: ${JSON.stringify(outcomes)}`);
+    if (process.env.TRAINING_TEST_VERBOSE) console.log(counts);
+    return counts;
+  }
+
+  it("agrees on 200 random small instances (test main: D=4 C=2 B=2 K=2 E=4 S=2), both outcomes, saturating runs", async () => {
+    const counts = await agreeOn(testCircuit, TEST_PARAMS, 1, 200);
+    const all = JSON.stringify(counts);
+    assert.ok(counts.met >= 40, `metric met: ${all}`);
+    assert.ok(counts["unmet-last"] >= 20, `threshold missed on the last segment, proven: ${all}`);
+    assert.ok(counts["not-last"] >= 20, `not the last segment: ${all}`);
+    assert.ok(counts.weightSaturated >= 10, `weights or biases saturated: ${all}`);
+    // F = 8 and D = 4: |z| <= 5 * 2^15 + 1 < 2^23, so no logit can saturate in this shape.
+    assert.equal(counts.logitSaturated, 0, all);
+  });
+
+  it("agrees where logits saturate too (F = 2 shape, training and eval logits clamped to 24 bits)", async () => {
+    const counts = await agreeOn(saturateCircuit, SATURATE_PARAMS, 501, 560);
+    const all = JSON.stringify(counts);
+    assert.ok(counts.logitSaturated >= 5, `logits saturated: ${all}`);
+    assert.ok(counts.weightSaturated >= 20, `weights saturated: ${all}`);
+    assert.ok(counts["unmet-last"] >= 3 && counts.met >= 3, `both outcomes: ${all}`);
   });
 
   it("agrees on the edge shape (two leaf elements, two commitment blocks, B=K=E=S=1)", async () => {
-    const outcomes: string[] = [];
-    for (let seed = 1001; seed <= 1012; seed++)
-      outcomes.push(await checkAgreement(edgeCircuit, EDGE_PARAMS, seed));
-    assert.ok(outcomes.includes("met"), outcomes.join());
+    const counts = await agreeOn(edgeCircuit, EDGE_PARAMS, 1001, 1012);
+    assert.ok(counts.met >= 1 && counts["unmet-last"] >= 1, JSON.stringify(counts));
   });
 
-  it("overflow: the reference throws FixedPointOverflowError and the circuit has no witness", async () => {
+  it("agrees at the corners of the ranges (the bounds that size the circuit's decompositions)", async () => {
+    // Every weight and bias at one end, every feature at one end: the largest logits and updates.
+    const shapes: [Circuit, TrainingParams][] = [
+      [testCircuit, TEST_PARAMS],
+      [saturateCircuit, SATURATE_PARAMS],
+      [edgeCircuit, EDGE_PARAMS],
+    ];
+    let corners = 0;
+    for (const [circuit, params] of shapes) {
+      for (const w of [-32768n, 32767n]) {
+        for (const b of [-32768n, 32767n]) {
+          for (const x of [-256n, 255n]) {
+            for (const y of [0, params.classes - 1]) {
+              const rows = (n: number) =>
+                Array.from({ length: n }, () => ({ x: Array(params.features).fill(x) as bigint[], y }));
+              const run = await buildSegmentInput({
+                params,
+                ctx: 5n,
+                initialWeights: constantWeights(params, w, b),
+                segment: params.segments - 1,
+                trainRows: rows(params.segments * params.steps * params.batchSize),
+                evalRows: rows(params.evalRows),
+                tau: 5000,
+              });
+              await expectAgreement(circuit, run, `corner W=${w} b=${b} x=${x} y=${y} F=${params.fracBits}`);
+              corners++;
+            }
+          }
+        }
+      }
+    }
+    assert.equal(corners, 48);
+  });
+
+  it("saturation: the reference clamps (and records it), the circuit agrees instead of failing", async () => {
     const p = TEST_PARAMS;
     // Large positive weights, x = 255 and a very negative bias: z ~ 95,000, so the bias update
-    // b - floor(sum g / 2^(LR_SHIFT + log2 B)) drops below -2^15 in step 0.
+    // b - floor(sum g / 2^(LR_SHIFT + log2 B)) drops below -2^15 in step 0 and is clamped to -32768.
     const initialWeights: AdapterWeights = {
       weights: [Array(p.features).fill(32000n), Array(p.features).fill(32000n)],
       bias: [-32000n, -32000n],
     };
     const rows = Array.from({ length: 8 }, () => ({ x: Array(p.features).fill(255n), y: 0 }));
-    const options = {
+    const run = await buildSegmentInput({
       params: p,
       ctx: 7n,
       initialWeights,
@@ -232,34 +259,48 @@ describe("training circuit vs TypeScript reference", () => {
       trainRows: rows,
       evalRows: rows.slice(0, 4),
       tau: 0,
-    };
-    await assert.rejects(buildSegmentInput(options), (error: unknown) => {
-      assert.ok(error instanceof FixedPointOverflowError);
-      assert.match(error.label, /^b\[\d\] after step 0$/);
-      assert.ok(error.value < error.min);
-      assert.equal(error.bits, 16);
-      return true;
     });
+    assert.equal(run.saturated, true);
+    const first = run.saturations[0];
+    assert.ok(first);
+    assert.match(first.label, /^b\[\d\] after step 0$/);
+    assert.ok(first.value < -32768n, String(first.value));
+    assert.equal(first.clamped, -32768n);
+    assert.equal(first.bits, 16);
+    for (const e of run.saturations) assert.equal(e.clamped, saturateSigned(e.value, e.bits), e.label);
+    await expectAgreement(testCircuit, run, "saturating run");
+    // Saturated values are what the next step and the commitment use.
+    assert.ok(run.outputWeights.bias.every((v) => v >= -32768n && v <= 32767n));
+  });
 
-    // The same run handed to the circuit directly (the reference refuses to build it).
-    const hash = await getPoseidon();
-    const dec = (v: bigint) => encodeField(v).toString();
-    const input: CircuitInput = {
-      ctx: "7",
-      C0: dec(commitWeights(hash, initialWeights)),
-      s: "0",
-      isLast: "0",
-      tau: "0",
-      W_in: initialWeights.weights.map((row) => row.map(dec)),
-      b_in: initialWeights.bias.map(dec),
-      x: rows.slice(0, 4).map((row) => row.x.map(dec)),
-      y: rows.slice(0, 4).map(() => "0"),
-      path: ["0"],
-      ex: rows.slice(0, 4).map((row) => row.x.map(dec)),
-      ey: ["0", "0", "0", "0"],
-      publicHash: "0",
+  it("a last segment that misses tau has a witness stating flags = 1, and none stating 3 (and vice versa)", async () => {
+    const r = rng(4242);
+    const p = TEST_PARAMS;
+    const base = {
+      params: p,
+      ctx: 9n,
+      initialWeights: randomWeights(r, p, 300),
+      segment: 1,
+      trainRows: randomRows(r, p, 8),
+      evalRows: randomRows(r, p, 4),
     };
-    await expectNoWitness(testCircuit, input, /FloorShift[\s\S]*SgdStep/);
+    const met = await buildSegmentInput({ ...base, tau: 0 });
+    const unmet = await buildSegmentInput({ ...base, tau: 10000 });
+    assert.ok(met.metric.correct < 4, "the instance must miss 100 %");
+    assert.deepEqual([met.flags, met.thresholdMet, unmet.flags, unmet.thresholdMet], [3, true, 1, false]);
+    await expectAgreement(testCircuit, unmet, "metric < tau");
+    await expectAgreement(testCircuit, met, "metric >= tau");
+    // The public hash of the other outcome (same C_in, C_out, s, tau) has no witness.
+    const hash = await getPoseidon();
+    const withFlags = (run: SegmentWitness, flags: bigint): CircuitInput => {
+      const seg = hash([run.cIn, run.cOut, 1n, flags]);
+      const pub = hash([9n, run.specHash, run.rTrain, run.rEval, BigInt(run.metric.tau), seg]);
+      return { ...run.input, publicHash: pub.toString() };
+    };
+    assert.equal(withFlags(unmet, 1n).publicHash, unmet.publicHash.toString());
+    await expectNoWitness(testCircuit, withFlags(unmet, 3n), /TrainingSegment/);
+    await expectNoWitness(testCircuit, withFlags(met, 1n), /TrainingSegment/);
+    await expectNoWitness(testCircuit, withFlags(unmet, 0n), /TrainingSegment/);
   });
 
   it("out-of-range inputs handed to the circuit directly have no witness", async () => {
@@ -276,13 +317,69 @@ describe("training circuit vs TypeScript reference", () => {
     });
     await testCircuit.witness(ok.input);
     const x = ok.input.x as string[][];
+    const ex = ok.input.ex as string[][];
+    const wIn = ok.input.W_in as string[][];
+    const dec = (v: bigint) => encodeField(v).toString();
     const tamper = (patch: CircuitInput): CircuitInput => ({ ...ok.input, ...patch });
     await expectNoWitness(testCircuit, tamper({ x: [["256", "0", "0", "0"], ...x.slice(1)] }), /RowLeaf/);
+    await expectNoWitness(
+      testCircuit,
+      tamper({ ex: [[dec(-257n), "0", "0", "0"], ...ex.slice(1)] }),
+      /RowLeaf/,
+    );
     await expectNoWitness(testCircuit, tamper({ y: ["2", "0", "0", "0"] }), /RowLeaf/);
     await expectNoWitness(testCircuit, tamper({ tau: "10001" }), /TrainingSegment/);
     await expectNoWitness(testCircuit, tamper({ s: "2" }), /TrainingSegment/);
     await expectNoWitness(testCircuit, tamper({ isLast: "1" }), /TrainingSegment/);
     await expectNoWitness(testCircuit, tamper({ C0: "1" }), /TrainingSegment/);
     await expectNoWitness(testCircuit, tamper({ publicHash: "1" }), /TrainingSegment/);
+    // A weight outside 16 bits as input (field-wrapped -40000): the buyer's malformed C0.
+    await expectNoWitness(
+      testCircuit,
+      tamper({ W_in: [[dec(-40000n), ...(wIn[0] ?? []).slice(1)], ...wIn.slice(1)] }),
+      /SignedRange/,
+    );
+  });
+
+  it("a saturating segment that is not last (flags = 0) agrees, its input built from the plain values", async () => {
+    const p = TEST_PARAMS;
+    // With x = -256: z0 = (32000 - 3 * 32768) * -256 / 256 - 32000 = 34,304, so W[0][0] grows by
+    // 8,544 past 32767 and b[0] drops by 8,544 below -32768 in step 0.
+    const initialWeights: AdapterWeights = {
+      weights: [
+        [32000n, -32768n, -32768n, -32768n],
+        [0n, 0n, 0n, 0n],
+      ],
+      bias: [-32000n, 0n],
+    };
+    const rows = Array.from({ length: 8 }, (_, i) => ({
+      x: Array(p.features).fill(-256n) as bigint[],
+      y: i % 2,
+    }));
+    const run = await buildSegmentInput({
+      params: p,
+      ctx: 7n,
+      initialWeights,
+      segment: 0,
+      trainRows: rows,
+      evalRows: rows.slice(0, 4),
+      tau: 0,
+    });
+    const hash = await getPoseidon();
+    const dec = (v: bigint) => encodeField(v).toString();
+    assert.deepEqual(
+      run.input.W_in,
+      initialWeights.weights.map((row) => row.map(dec)),
+    );
+    assert.equal(run.input.C0, dec(commitWeights(hash, initialWeights)));
+    assert.deepEqual([run.input.isLast, run.flags, run.thresholdMet, run.saturated], ["0", 0, false, true]);
+    assert.deepEqual(
+      run.saturations.filter((e) => e.label.endsWith("after step 0")).map((e) => [e.label, e.clamped]),
+      [
+        ["W[0][0] after step 0", 32767n],
+        ["b[0] after step 0", -32768n],
+      ],
+    );
+    await expectAgreement(testCircuit, run, "saturating segment 0");
   });
 });

@@ -1,10 +1,11 @@
-// Real Groth16 training proofs on-chain (issue 3): a 2-segment run of the `segment_test` main
+// Real Groth16 training proofs on-chain (issues 3 and 12): a 2-segment run of the `segment_test` main
 // (D=4 C=2 B=2 K=2 E=4 S=2) is trained with the TypeScript reference, proven with snarkjs and
 // checked by Groth16TrainingVerifier over the generated segment verifier and the circomlibjs
 // Poseidon contracts. Soundness: tampered proof points, tampered public values, replay on another
-// job / provider / chain / market, wrong or broken commitment chains, malformed proof bytes,
-// non-field values, a missed threshold and an overflowing run are each rejected. Then the same
-// through JobMarket: a proven job completes and pays; a tampered proof fails the job and slashes.
+// job / provider / chain / market, wrong or broken commitment chains, malformed proof bytes and
+// non-field values are each rejected; a run below the threshold is provable and its proof verifies
+// only as thresholdMet = false (a met run only as true); a saturating run is provable. Then the
+// same through JobMarket: a proven job completes and pays; a tampered proof fails the job and slashes.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import * as snarkjs from "snarkjs";
@@ -14,17 +15,12 @@ import { poseidonAbi } from "../../../scripts/circuits/poseidon.ts";
 import { buildJobTerms, newBuyerSecrets, postJob, randomBytes32 } from "../../../scripts/lib/market.ts";
 import { ETH, FailureReason, JobStatus } from "../../../sdk/index.ts";
 import {
-  type AdapterWeights,
-  buildSegmentInput,
-  type CircuitInput,
   commitWeights,
   type DataRow,
   encodeField,
   FIELD_MODULUS,
-  FixedPointOverflowError,
   getPoseidon,
   type SegmentWitness,
-  TrainingMetricError,
 } from "../../../sdk/training/index.ts";
 import {
   attestationArgs,
@@ -58,7 +54,7 @@ const BASE_Q = 21888242871839275222246405745257275088696311157297823662689037894
 const row = (x: number[], y: number): DataRow => ({ x: x.map(BigInt), y });
 /**
  * Class 1 iff x0 > x1 (features in [-1, 1) at F = 8). The last eval row is mislabelled, so the best
- * achievable accuracy is 3/4 = 7500 basis points: the run meets tau = 7500 exactly and 7501 cannot.
+ * achievable accuracy is 3/4 = 7500 basis points: the run meets tau = 7500 exactly and misses 7501.
  */
 const RUN: TrainingRun = {
   params: SEGMENT_TEST_PARAMS,
@@ -98,9 +94,10 @@ type Claim = {
   evalCommitment: Hex;
   qualityThreshold: bigint;
   modelCommitment: Hex;
+  thresholdMet: boolean;
 };
 
-/** The claim JobMarket.submitResult builds for `binding`, from the run's values. */
+/** The claim JobMarket.submitResult builds for `binding`, from the run's values and proven outcome. */
 function claimFor(binding: JobBinding, proven: ProvenRun): Claim {
   const first = proven.segments[0];
   assert.ok(first);
@@ -109,8 +106,9 @@ function claimFor(binding: JobBinding, proven: ProvenRun): Claim {
     specHash: bytes32(first.specHash),
     datasetCommitment: bytes32(first.rTrain),
     evalCommitment: bytes32(first.rEval),
-    qualityThreshold: BigInt(RUN.tau),
+    qualityThreshold: BigInt(first.metric.tau),
     modelCommitment: bytes32(proven.commitments.at(-1) ?? 0n),
+    thresholdMet: proven.thresholdMet,
   };
 }
 
@@ -146,6 +144,21 @@ async function deployZkMarket() {
 type ZkMarket = Awaited<ReturnType<typeof deployZkMarket>>;
 const loadZkMarket = () => networkHelpers.loadFixture(deployZkMarket);
 
+/** Groth16TrainingVerifier alone (generated segment verifier, Poseidon(4)/(6)): no market involved. */
+async function deployZkVerifier() {
+  const publicClient = await viem.getPublicClient();
+  const [deployer, provider, provider2] = await viem.getWalletClients();
+  if (!deployer || !provider || !provider2) throw new Error("need 3 accounts");
+  const deps = await deployGroth16Dependencies(publicClient, deployer, circuit);
+  const zkVerifier = await viem.deployContract("Groth16TrainingVerifier", [
+    deps.segmentVerifier,
+    deps.poseidon4,
+    deps.poseidon6,
+  ]);
+  return { publicClient, provider, provider2, chainId: await publicClient.getChainId(), zkVerifier, ...deps };
+}
+type ZkVerifier = Awaited<ReturnType<typeof deployZkVerifier>>;
+
 before(async () => {
   const lines: string[] = [];
   const t0 = performance.now();
@@ -160,7 +173,7 @@ after(async () => {
 });
 
 describe("Groth16TrainingVerifier with real segment proofs (segment_test, S = 2)", () => {
-  let m: ZkMarket;
+  let m: ZkVerifier;
   let binding: JobBinding;
   let proven: ProvenRun;
   let claim: Claim;
@@ -175,7 +188,7 @@ describe("Groth16TrainingVerifier with real segment proofs (segment_test, S = 2)
     );
 
   before(async () => {
-    m = await loadZkMarket();
+    m = await networkHelpers.loadFixture(deployZkVerifier);
     binding = {
       chainId: BigInt(m.chainId),
       market: getAddress("0x00000000000000000000000000000000000b1a5e"),
@@ -193,6 +206,11 @@ describe("Groth16TrainingVerifier with real segment proofs (segment_test, S = 2)
     const last = proven.segments[1];
     assert.ok(last?.isLast);
     assert.deepEqual(last.metric, { correct: 3, total: 4, tau: 7500, ok: true });
+    assert.deepEqual(
+      [proven.thresholdMet, claim.thresholdMet, last.flags, proven.segments[0]?.flags],
+      [true, true, 3, 0],
+    );
+    assert.equal(proven.saturated, false);
     assert.equal(proven.commitments[0], commitWeights(await getPoseidon(), RUN.initialWeights));
     for (const [s, seg] of proven.segments.entries()) {
       assert.equal(proven.publicSignals[s]?.[0], seg.publicHash.toString(), `snarkjs public signal ${s}`);
@@ -324,7 +342,11 @@ describe("Groth16TrainingVerifier with real segment proofs (segment_test, S = 2)
     await expectSegmentInvalid({ ...claim, jobId: claim.jobId + 1n }, proof, 0n);
     await expectSegmentInvalid({ ...claim, provider: getAddress(m.provider2.account.address) }, proof, 0n);
     await expectSegmentInvalid({ ...claim, chainId: claim.chainId + 1n }, proof, 0n);
-    await expectSegmentInvalid({ ...claim, market: m.jobMarket.address }, proof, 0n);
+    await expectSegmentInvalid(
+      { ...claim, market: getAddress("0x00000000000000000000000000000000000b1a5f") },
+      proof,
+      0n,
+    );
   });
 
   it("rejects wrong C_K, broken chains, wrong segment counts, malformed bytes, non-field values, tau > 100%", async () => {
@@ -357,7 +379,7 @@ describe("Groth16TrainingVerifier with real segment proofs (segment_test, S = 2)
     // Only the last segment submitted: it does not start at s = 0.
     await expectSegmentInvalid(claim, encodeTrainingProof([c1, c2], [p1]), 0n);
     // A longer chain (the last segment repeated): segment 0 is still segment 0 of 3, but segment 1
-    // now has isLast = 0 on-chain while the circuit forces isLast = [s == S - 1] = 1.
+    // now has flags = 0 on-chain while the circuit forces isLast = [s == S - 1] = 1, flags = 3.
     await expectSegmentInvalid(claim, encodeTrainingProof([c0, c1, c2, c2], [p0, p1, p1]), 1n);
     // Segment counts.
     await viem.assertions.revertWithCustomErrorWithArgs(
@@ -429,81 +451,90 @@ describe("Groth16TrainingVerifier with real segment proofs (segment_test, S = 2)
     assert.equal(await verify(claim, proof), true);
   });
 
-  it("threshold not met: no witness exists for tau above the achieved accuracy", async () => {
-    const ctx = trainingContext(binding);
-    const options = { ...RUN, ctx, segment: 1, tau: 7501 };
-    await assert.rejects(buildSegmentInput(options), (error: unknown) => {
-      assert.ok(error instanceof TrainingMetricError, String(error));
-      assert.match(error.message, /eval accuracy 3\/4 is below the threshold of 7501 basis points/);
-      return true;
-    });
-    // The prover is handed the input anyway: the last segment's metric constraint has no witness.
-    const forced = await buildSegmentInput({ ...options, allowUnmetMetric: true });
-    assert.equal(forced.metric.ok, false);
-    await assert.rejects(
-      snarkjs.groth16.fullProve(forced.input, circuit.wasm, circuit.zkey),
-      (error: Error) => {
-        assert.match(error.message, /Assert Failed/);
-        assert.match(error.message, /TrainingSegment/);
-        return true;
-      },
+  it("a proof of thresholdMet = true does not verify as false; the outcome is in the last segment only", async () => {
+    assert.equal(await verify(claim, proof), true);
+    await expectSegmentInvalid({ ...claim, thresholdMet: false }, proof, 1n);
+    // publicInput differs only for the last segment.
+    const [seg0, seg1] = proven.segments as [SegmentWitness, SegmentWitness];
+    const unmetClaim = { ...claim, thresholdMet: false };
+    assert.equal(
+      await m.zkVerifier.read.publicInput([unmetClaim, seg0.cIn, seg0.cOut, 0n, 2n]),
+      seg0.publicHash,
     );
-    // A segment that is not last does not enforce the metric, so its proof is not a way around:
-    // the chain must end with s = S - 1 (checked above: "only the first segment submitted").
-    assert.equal((await buildSegmentInput({ ...options, segment: 0 })).isLast, false);
+    assert.notEqual(
+      await m.zkVerifier.read.publicInput([unmetClaim, seg1.cIn, seg1.cOut, 1n, 2n]),
+      seg1.publicHash,
+    );
   });
 
-  it("overflow: a run whose bias leaves 16 bits has no witness (reference throws, fullProve throws)", async () => {
+  it("threshold not met: the run is proven (flags 1) and verifies as thresholdMet = false only", async () => {
+    // The same data with tau = 7501: the trained model reaches 3/4 = 7500 basis points.
+    const unmetRun: TrainingRun = { ...RUN, tau: 7501 };
+    const unmet = await proveRun(unmetRun, binding, circuit);
+    const last = unmet.segments[1];
+    assert.ok(last);
+    assert.deepEqual(last.metric, { correct: 3, total: 4, tau: 7501, ok: false });
+    assert.deepEqual([unmet.thresholdMet, last.flags, last.thresholdMet], [false, 1, false]);
+    // Same training, same commitments as the met run: only the outcome (and tau) differ.
+    assert.deepEqual(unmet.commitments, proven.commitments);
+    const unmetClaim = claimFor(binding, unmet);
+    assert.deepEqual([unmetClaim.qualityThreshold, unmetClaim.thresholdMet], [7501n, false]);
+    const unmetProof = encodeTrainingProof(unmet.commitments, unmet.proofs);
+    assert.equal(await verify(unmetClaim, unmetProof), true);
+    for (const [s, seg] of unmet.segments.entries()) {
+      assert.equal(
+        await m.zkVerifier.read.publicInput([unmetClaim, seg.cIn, seg.cOut, BigInt(s), 2n]),
+        seg.publicHash,
+        `segment ${s}`,
+      );
+    }
+    // Claimed as met: the last segment's proof does not verify.
+    await expectSegmentInvalid({ ...unmetClaim, thresholdMet: true }, unmetProof, 1n);
+    // Nor does it pass for the met job (tau 7500) with either outcome: tau is in every segment's hash.
+    await expectSegmentInvalid({ ...unmetClaim, qualityThreshold: 7500n }, unmetProof, 0n);
+    await expectSegmentInvalid(
+      { ...unmetClaim, qualityThreshold: 7500n, thresholdMet: true },
+      unmetProof,
+      0n,
+    );
+    // The met run's proof with the met job's claim but outcome false (checked above) and a mix of
+    // the two runs' last segments: segment 1 of the unmet run under the met claim.
+    await expectSegmentInvalid(
+      claim,
+      encodeTrainingProof(proven.commitments, [
+        proven.proofs[0] as ProofWords,
+        unmet.proofs[1] as ProofWords,
+      ]),
+      1n,
+    );
+  });
+
+  it("saturation: a run whose bias leaves 16 bits is proven with the clamped bias and verifies", async () => {
     const p = RUN.params;
     // Large positive weights, x = 255 and a very negative bias: z ≈ 95,000, so the bias update drops
-    // below -2^15 in step 0.
-    const initialWeights: AdapterWeights = {
-      weights: [Array(p.features).fill(32000n), Array(p.features).fill(32000n)],
-      bias: [-32000n, -32000n],
-    };
-    const rows = Array.from({ length: 8 }, () => row([255, 255, 255, 255], 0));
-    const ctx = trainingContext(binding);
-    await assert.rejects(
-      buildSegmentInput({
-        ...RUN,
-        initialWeights,
-        trainRows: rows,
-        evalRows: rows.slice(0, 4),
-        ctx,
-        segment: 0,
-        tau: 0,
-      }),
-      (error: unknown) => {
-        assert.ok(error instanceof FixedPointOverflowError, String(error));
-        assert.match(error.label, /^b\[\d\] after step 0$/);
-        return true;
+    // below -2^15 in step 0 and is clamped to -32768.
+    const saturating: TrainingRun = {
+      ...RUN,
+      initialWeights: {
+        weights: [Array(p.features).fill(32000n), Array(p.features).fill(32000n)],
+        bias: [-32000n, -32000n],
       },
-    );
-    // The same run handed to the prover directly (the reference refuses to build it).
-    const hash = await getPoseidon();
-    const dec = (v: bigint) => encodeField(v).toString();
-    const input: CircuitInput = {
-      ctx: dec(ctx),
-      C0: dec(commitWeights(hash, initialWeights)),
-      s: "0",
-      isLast: "0",
-      tau: "0",
-      W_in: initialWeights.weights.map((r) => r.map(dec)),
-      b_in: initialWeights.bias.map(dec),
-      x: rows.slice(0, 4).map((r) => r.x.map(dec)),
-      y: ["0", "0", "0", "0"],
-      path: ["0"],
-      ex: rows.slice(0, 4).map((r) => r.x.map(dec)),
-      ey: ["0", "0", "0", "0"],
-      publicHash: "0",
+      trainRows: Array.from({ length: 8 }, () => row([255, 255, 255, 255], 0)),
+      evalRows: Array.from({ length: 4 }, () => row([255, 255, 255, 255], 0)),
+      tau: 0,
     };
-    // It fails in the SGD step's floor/range decomposition, not at the public hash.
-    await assert.rejects(snarkjs.groth16.fullProve(input, circuit.wasm, circuit.zkey), (error: Error) => {
-      assert.match(error.message, /Assert Failed/);
-      assert.match(error.message, /FloorShift[\s\S]*SgdStep/);
-      return true;
-    });
-    // A weight outside 16 bits as input (field-wrapped -40000) has no witness either.
+    const run = await proveRun(saturating, binding, circuit);
+    assert.equal(run.saturated, true);
+    const first = run.segments[0]?.saturations[0];
+    assert.ok(first);
+    assert.match(first.label, /^b\[\d\] after step 0$/);
+    assert.equal(first.clamped, -32768n);
+    const satClaim = claimFor(binding, run);
+    assert.equal(await verify(satClaim, encodeTrainingProof(run.commitments, run.proofs)), true);
+  });
+
+  it("an input weight outside 16 bits (the buyer's malformed C0) has no witness", async () => {
+    const dec = (v: bigint) => encodeField(v).toString();
     await assert.rejects(
       snarkjs.groth16.fullProve(
         {

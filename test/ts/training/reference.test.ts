@@ -11,13 +11,17 @@ import {
   FIELD_MODULUS,
   FixedPointOverflowError,
   floorDiv,
+  logits,
   poseidonHash,
   predict,
+  type Saturation,
   type SegmentInputOptions,
+  saturateSigned,
+  segmentFlags,
   sgdStep,
   TrainingInputError,
-  TrainingMetricError,
   type TrainingParams,
+  trainSegment,
 } from "../../../sdk/training/index.ts";
 import { SEGMENT_TEST_PARAMS } from "../../support/zk.ts";
 
@@ -95,25 +99,72 @@ describe("fixed-point reference", () => {
     assert.equal(predict([-3n, -2n]), 1);
   });
 
-  it("FixedPointOverflowError names the value and the bound", () => {
+  it("saturateSigned clamps to [-2^(n-1), 2^(n-1) - 1] and keeps values inside", () => {
+    assert.equal(saturateSigned(32767n, 16), 32767n);
+    assert.equal(saturateSigned(32768n, 16), 32767n);
+    assert.equal(saturateSigned(-32768n, 16), -32768n);
+    assert.equal(saturateSigned(-32769n, 16), -32768n);
+    assert.equal(saturateSigned(10n ** 30n, 24), (1n << 23n) - 1n);
+    assert.equal(saturateSigned(-(10n ** 30n), 24), -(1n << 23n));
+    assert.equal(saturateSigned(0n, 1), 0n);
+    assert.equal(saturateSigned(5n, 1), 0n);
+    assert.equal(saturateSigned(-5n, 1), -1n);
+  });
+
+  it("an SGD step that leaves 16 bits saturates and records what it clamped", () => {
     // z0 = floor(32767 * -255 / 256) = -32640 (toward minus infinity), g0 = -32896, b0 - g0 = 32896 > 32767.
     const w: AdapterWeights = { weights: [[32767n], [0n]], bias: [0n, 0n] };
     const p: TrainingParams = { ...P, features: 1, batchSize: 1, lrShift: 0 };
+    const log: Saturation[] = [];
+    const out = sgdStep(w, [{ x: [-255n], y: 0 }], p, 0, log);
+    // W0 - floor(-32896 * -255 / 256) = 32767 - 32767 = 0; W1: z1 = 0, g1 = 0; b1 = 0.
+    assert.deepEqual(out, { weights: [[0n], [0n]], bias: [32767n, 0n] });
+    assert.deepEqual(log, [{ label: "b[0] after step 0", value: 32896n, bits: 16, clamped: 32767n }]);
+    // Without a log the result is the same.
+    assert.deepEqual(sgdStep(w, [{ x: [-255n], y: 0 }], p), out);
+  });
+
+  it("logits saturate to 24 bits (F = 0: z = W x + b)", () => {
+    const p: TrainingParams = { ...P, features: 1, fracBits: 0 };
+    const w: AdapterWeights = { weights: [[-32768n], [32767n]], bias: [1n, -32768n] };
+    const log: Saturation[] = [];
+    // z0 = 2^23 + 1 -> 2^23 - 1; z1 = -8,388,352 - 32,768 = -8,421,120 -> -2^23.
+    assert.deepEqual(logits(w, [-256n], p, "z", log), [(1n << 23n) - 1n, -(1n << 23n)]);
+    assert.deepEqual(
+      log.map((e) => [e.label, e.value, e.clamped]),
+      [
+        ["z[0]", (1n << 23n) + 1n, (1n << 23n) - 1n],
+        ["z[1]", -8_421_120n, -(1n << 23n)],
+      ],
+    );
+  });
+
+  it("FixedPointOverflowError names an out-of-range input and the bound", () => {
+    const w: AdapterWeights = { weights: W0.weights, bias: [40000n, 0n] };
     assert.throws(
-      () => sgdStep(w, [{ x: [-255n], y: 0 }], p),
+      () => trainSegment(w, OPTIONS.trainRows.slice(0, 4), P),
       (error: unknown) => {
         assert.ok(error instanceof FixedPointOverflowError);
         assert.ok(error instanceof BaseError);
-        assert.equal(error.label, "b[0] after step 0");
-        assert.equal(error.value, 32896n);
+        assert.equal(error.label, "input weights b[0]");
+        assert.equal(error.value, 40000n);
         assert.equal(error.max, 32767n);
         assert.equal(
           error.shortMessage,
-          "b[0] after step 0 = 32896 overflows the 16-bit signed range [-32768, 32767]",
+          "input weights b[0] = 40000 overflows the 16-bit signed range [-32768, 32767]",
         );
         return true;
       },
     );
+    const bad = [{ x: [0n, 256n, 0n, 0n], y: 0 }, ...OPTIONS.trainRows.slice(1, 4)];
+    assert.throws(() => trainSegment(W0, bad, P), /training row 0 x\[1\] = 256 overflows the 9-bit/);
+  });
+
+  it("segment flags: 0 unless last; 1 below tau, 3 at or above", () => {
+    assert.equal(segmentFlags(false, false), 0);
+    assert.equal(segmentFlags(false, true), 0);
+    assert.equal(segmentFlags(true, false), 1);
+    assert.equal(segmentFlags(true, true), 3);
   });
 });
 
@@ -189,12 +240,24 @@ describe("prover input checks (buildSegmentInput)", () => {
     await rejectsInput({ tau: 10001 }, /tau \(basis points\) must be an integer in \[0, 10000\]/);
   });
 
-  it("refuses to build a last segment that misses the threshold", async () => {
+  it("builds a last segment that misses the threshold, stating the outcome (flags 1)", async () => {
     const met = await buildSegmentInput(OPTIONS);
+    assert.deepEqual([met.isLast, met.flags, met.thresholdMet], [true, 3, true]);
     const tau = Math.floor((met.metric.correct * 10000) / 4) + 1;
-    if (tau > 10000) return;
-    await assert.rejects(buildSegmentInput({ ...OPTIONS, tau }), TrainingMetricError);
-    const allowed = await buildSegmentInput({ ...OPTIONS, tau, allowUnmetMetric: true });
-    assert.equal(allowed.metric.ok, false);
+    assert.ok(tau <= 10000, "the fixture must miss 100 % accuracy");
+    const unmet = await buildSegmentInput({ ...OPTIONS, tau });
+    assert.equal(unmet.metric.ok, false);
+    assert.deepEqual([unmet.flags, unmet.thresholdMet], [1, false]);
+    // Same training, another outcome: only tau and the flags differ in the public hash.
+    assert.equal(unmet.cOut, met.cOut);
+    assert.notEqual(unmet.publicHash, met.publicHash);
+    assert.equal(
+      unmet.segHash,
+      await poseidonHash([unmet.cIn, unmet.cOut, 1n, 1n]),
+      "segHash = Poseidon(C_in, C_out, s, flags)",
+    );
+    // A segment that is not last has flags 0 and proves no outcome.
+    const first = await buildSegmentInput({ ...OPTIONS, tau, segment: 0 });
+    assert.deepEqual([first.isLast, first.flags, first.thresholdMet], [false, 0, false]);
   });
 });
