@@ -25,17 +25,25 @@ contract DataDelivery is IDataDelivery, EIP712 {
     IJobMarket public immutable jobMarket;
     /// @inheritdoc IDataDelivery
     uint64 public immutable availabilityWindow;
+    /// @inheritdoc IDataDelivery
+    uint64 public immutable maxServableBytes;
 
     mapping(uint256 jobId => Delivery) private _deliveries;
 
     /// @param jobMarket_ The market whose jobs this contract records.
     /// @param availabilityWindow_ Seconds to answer a challenge: 1 hour to 7 days.
-    constructor(IJobMarket jobMarket_, uint64 availabilityWindow_) EIP712("BlindTraining DataDelivery", "1") {
+    /// @param maxServableBytes_ Largest delivery (sum of blob sizes) whose lapsed challenge is the
+    ///        buyer's fault; above it, serving on-chain is not a reasonable demand and a lapsed
+    ///        challenge releases the job without fault.
+    constructor(IJobMarket jobMarket_, uint64 availabilityWindow_, uint64 maxServableBytes_)
+        EIP712("BlindTraining DataDelivery", "1")
+    {
         if (address(jobMarket_) == address(0) || availabilityWindow_ < 1 hours || availabilityWindow_ > 7 days) {
             revert DataDeliveryInvalidSetup();
         }
         jobMarket = jobMarket_;
         availabilityWindow = availabilityWindow_;
+        maxServableBytes = maxServableBytes_;
     }
 
     /// @inheritdoc IDataDelivery
@@ -51,7 +59,7 @@ contract DataDelivery is IDataDelivery, EIP712 {
         if (block.timestamp > terms.dataDeadline) revert DataDeliveryDeadlinePassed(terms.dataDeadline);
         Delivery storage delivery = _deliveries[jobId];
         if (delivery.dataHash != bytes32(0)) revert DataDeliveryAlreadyRecorded(jobId);
-        bytes32 dataHash = _hashBlobs(blobIds, sizes);
+        (bytes32 dataHash, uint64 totalSize) = _hashBlobs(blobIds, sizes);
         if (block.timestamp > signatureDeadline) revert DataDeliverySignatureExpired(signatureDeadline);
         bytes32 digest =
             _hashTypedDataV4(keccak256(abi.encode(RECORD_DELIVERY_TYPEHASH, jobId, dataHash, signatureDeadline)));
@@ -61,6 +69,7 @@ contract DataDelivery is IDataDelivery, EIP712 {
         }
         delivery.dataHash = dataHash;
         delivery.blobCount = uint8(blobIds.length); // ≤ MAX_BLOBS
+        delivery.totalSize = totalSize;
         emit DeliveryRecorded(jobId, dataHash, blobIds, sizes);
     }
 
@@ -125,6 +134,11 @@ contract DataDelivery is IDataDelivery, EIP712 {
     }
 
     /// @inheritdoc IDataDelivery
+    function isServable(uint256 jobId) external view returns (bool) {
+        return _deliveries[jobId].totalSize <= maxServableBytes;
+    }
+
+    /// @inheritdoc IDataDelivery
     function deliveryOf(uint256 jobId) external view returns (Delivery memory) {
         return _deliveries[jobId];
     }
@@ -155,12 +169,20 @@ contract DataDelivery is IDataDelivery, EIP712 {
         if (pinned != address(this)) revert DataDeliveryNotPinned(jobId, pinned);
     }
 
-    function _hashBlobs(bytes32[] calldata blobIds, uint64[] calldata sizes) private pure returns (bytes32) {
+    function _hashBlobs(bytes32[] calldata blobIds, uint64[] calldata sizes)
+        private
+        pure
+        returns (bytes32 dataHash, uint64 totalSize)
+    {
         uint256 count = blobIds.length;
         if (count == 0 || count > MAX_BLOBS || sizes.length != count) revert DataDeliveryInvalidBlobs(count, sizes.length);
+        uint256 total;
         for (uint256 i; i < count; ++i) {
             if (blobIds[i] == bytes32(0) || sizes[i] == 0) revert DataDeliveryInvalidBlobs(count, sizes.length);
+            total += sizes[i];
         }
-        return keccak256(abi.encode(blobIds, sizes));
+        // At most 64 sizes below 2^64 each: the sum fits in 71 bits; saturate to 64 for storage.
+        totalSize = total > type(uint64).max ? type(uint64).max : uint64(total);
+        dataHash = keccak256(abi.encode(blobIds, sizes));
     }
 }

@@ -724,7 +724,12 @@ contract JobMarket is IJobMarket, Governed, EIP712, ReentrancyGuardTransient {
         }
         if (status == IDataDelivery.DeliveryStatus.Challenged) {
             if (block.timestamp <= respondBy) revert JobMarketChallengePending(respondBy);
-            _default(jobId, job, terms, FailureReason.DataUnavailable, 0);
+            // Unserved small data is the buyer's fault; for large data nobody is paid (see IDataDelivery).
+            if (_configs[terms.configId].dataDelivery.isServable(jobId)) {
+                _default(jobId, job, terms, FailureReason.DataUnavailable, 0);
+            } else {
+                _release(jobId, job, terms.asset, FailureReason.DataUnavailable);
+            }
             return;
         }
         uint64 deadline = uint64(job.deliveryDeadline) + extension;

@@ -13,8 +13,11 @@ import {IJobMarket} from "./IJobMarket.sol";
 ///         relayer) must then serve every recorded blob as calldata within the availability window,
 ///         which puts the bytes in the chain's history where the enclave can read them (checked
 ///         against the recorded SHA-256 content addresses and sizes). An answered challenge moves
-///         the job's delivery deadline by the challenge's duration; a lapsed one ends the job as a
-///         buyer-side default (`DataUnavailable`).
+///         the job's delivery deadline by the challenge's duration. A lapsed one ends the job as a
+///         buyer-side default (`DataUnavailable`) when the delivery is at most {maxServableBytes}
+///         (serving it was cheap), and releases the job without fault above that size: serving
+///         megabytes as calldata is no reasonable demand, and a provider must not be able to win a
+///         cancellation fee by challenging data it could fetch.
 /// @dev Holds no funds and has no admin; the market reads {deliveryStatus}. It is pinned per job by
 ///      the market config (`IJobMarket.MarketConfig.dataDelivery`). Serving costs calldata gas
 ///      proportional to the data (16 gas per non-zero byte on L1): practical on rollups and for
@@ -35,12 +38,14 @@ interface IDataDelivery {
     /// @param answeredAt When the last challenged blob was served (0: not answered).
     /// @param servedMask Bit i = blob i was served under the challenge.
     /// @param blobCount Number of blobs (at most {maxBlobs}).
+    /// @param totalSize Sum of the blob sizes in bytes (saturated at 2^64 − 1).
     struct Delivery {
         bytes32 dataHash;
         uint64 challengedAt;
         uint64 answeredAt;
         uint64 servedMask;
         uint8 blobCount;
+        uint64 totalSize;
     }
 
     /// @notice Thrown when a market address given to the constructor is zero or the window is out of range.
@@ -130,6 +135,10 @@ interface IDataDelivery {
         view
         returns (DeliveryStatus status, bytes32 dataHash, uint64 respondBy, uint64 extension);
 
+    /// @notice Whether the job's recorded delivery is small enough (≤ {maxServableBytes}) that a lapsed
+    ///         challenge is the buyer's fault.
+    function isServable(uint256 jobId) external view returns (bool);
+
     /// @notice The job's delivery record.
     function deliveryOf(uint256 jobId) external view returns (Delivery memory);
 
@@ -138,6 +147,9 @@ interface IDataDelivery {
 
     /// @notice Seconds the buyer's side has to answer a challenge.
     function availabilityWindow() external view returns (uint64);
+
+    /// @notice Largest delivery (bytes) whose unanswered challenge is a buyer-side default.
+    function maxServableBytes() external view returns (uint64);
 
     /// @notice Most blobs one delivery may list.
     function maxBlobs() external pure returns (uint256);

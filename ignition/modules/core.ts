@@ -14,6 +14,8 @@ export const CORE_DEFAULTS = {
   minCollateralEth: 5n * 10n ** 13n,
   /** Seconds the buyer's side has to serve challenged data on-chain: 1 day. */
   availabilityWindow: 24n * 3600n,
+  /** Largest delivery whose unanswered challenge is the buyer's fault: 256 KiB (about 4 M gas of L1 calldata). */
+  maxServableBytes: 256n * 1024n,
   /** TCB statuses the SEV-SNP statement verifier accepts: UpToDate and SWHardeningNeeded. */
   acceptedTcbStatusMask: (1 << TcbStatus.UpToDate) | (1 << TcbStatus.SWHardeningNeeded),
 } as const;
@@ -70,6 +72,7 @@ export function deployCore(m: IgnitionModuleBuilder, stakeToken: ArgumentType, o
   const dataDelivery = m.contract("DataDelivery", [
     jobMarket,
     m.getParameter("availabilityWindow", CORE_DEFAULTS.availabilityWindow),
+    m.getParameter("maxServableBytes", CORE_DEFAULTS.maxServableBytes),
   ]);
 
   // Attestation (docs/ATTESTATION.md): TDX and SGX quotes checked on-chain with the P-256

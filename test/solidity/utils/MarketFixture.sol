@@ -30,6 +30,7 @@ abstract contract MarketFixture is Assertions {
     uint256 internal constant MIN_PRICE_ETH = 1e14;
     uint256 internal constant MIN_COLLATERAL_ETH = 5e13;
     uint64 internal constant AVAILABILITY_WINDOW = 1 days;
+    uint64 internal constant MAX_SERVABLE_BYTES = 256 * 1024;
     // LocalDevnet.ts
     uint64 internal constant SIMULATED_MEASUREMENT_EXPIRY = 4_102_444_800;
     bytes32 internal constant SIMULATED_MEASUREMENT = keccak256("blind-training/simulated-enclave/v1");
@@ -65,7 +66,7 @@ abstract contract MarketFixture is Assertions {
         registry.setMarket(address(market));
         market.setAssetLimits(address(0), MIN_PRICE_ETH, MIN_COLLATERAL_ETH);
         coordinator = new MultiPartyCoordinator(market);
-        dataDelivery = new DataDelivery(market, AVAILABILITY_WINDOW);
+        dataDelivery = new DataDelivery(market, AVAILABILITY_WINDOW, MAX_SERVABLE_BYTES);
 
         simVerifier = new AttestationStatementVerifier(address(this), TEE_SIMULATED, 1);
         simVerifier.registerSigner(vm.addr(DEV_ATTESTATION_KEY), SIMULATED_MEASUREMENT_EXPIRY);
