@@ -1,6 +1,7 @@
 import { createRequire } from "node:module";
 import hardhatToolboxViem from "@nomicfoundation/hardhat-toolbox-viem";
 import { configVariable, defineConfig } from "hardhat/config";
+import type { HardhatPlugin } from "hardhat/types/plugins";
 
 // solc comes from the `solc` npm package (WASM), so nothing is downloaded at build time.
 const require = createRequire(import.meta.url);
@@ -9,8 +10,20 @@ const solcPackage = require("solc/package.json") as { version: string };
 const solc = { version: solcPackage.version, path: require.resolve("solc/soljson.js") };
 const optimizer = { enabled: true, runs: 200 };
 
+// Records the revert selectors the TypeScript tests provoke when BLIND_TRAINING_REVERT_LOG names a
+// file (set by `npm test`; test/support/errorRecorder.ts, checked by test/errorCoverage.test.ts).
+const revertRecorder: HardhatPlugin = {
+  id: "blind-training-revert-recorder",
+  hookHandlers: { network: () => import("./test/support/errorRecorder.ts") },
+};
+
+// `--coverage` compiles instrumented contracts: they go to coverage/ instead of artifacts/ and cache/,
+// so a coverage run neither overwrites the normal build nor forces its recompilation, and no other
+// test or benchmark ever runs the instrumented (more expensive) bytecode.
+const coverageRun = process.argv.includes("--coverage") || process.env.HARDHAT_COVERAGE === "true";
+
 export default defineConfig({
-  plugins: [hardhatToolboxViem],
+  plugins: [hardhatToolboxViem, ...(process.env.BLIND_TRAINING_REVERT_LOG ? [revertRecorder] : [])],
   solidity: {
     // The IR pipeline keeps JobMarket under the 24,576-byte code size limit (EIP-170) that the
     // legacy one exceeds by about 2 KB, and spends less gas.
@@ -26,7 +39,10 @@ export default defineConfig({
   },
   paths: {
     tests: { nodejs: "test/ts", solidity: "test/solidity" },
+    ...(coverageRun ? { artifacts: "coverage/artifacts", cache: "coverage/cache" } : {}),
   },
+  // Generated and test-only contracts stay uninstrumented (scripts/coverage.ts reports the rest).
+  coverage: { skipFiles: ["contracts/generated/**", "contracts/poseidon/**", "contracts/test/**"] },
   test: {
     solidity: {
       fuzz: { runs: 256 },

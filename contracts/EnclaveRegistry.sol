@@ -37,6 +37,7 @@ contract EnclaveRegistry is IEnclaveRegistry, Governed {
     function revokeMeasurement(TeeType teeType, bytes32 measurement) external onlyOwner {
         MeasurementEntry storage entry = _measurements[teeType][measurement];
         if (entry.expiresAt == 0) revert EnclaveRegistryMeasurementNotAllowed(teeType, measurement);
+        if (entry.revokedAt != 0) return;
         entry.revokedAt = uint64(block.timestamp);
         emit MeasurementRevoked(teeType, measurement);
     }
@@ -82,7 +83,10 @@ contract EnclaveRegistry is IEnclaveRegistry, Governed {
     function checkMeasurement(TeeType teeType, bytes32 measurement) public view {
         MeasurementEntry memory entry = _measurements[teeType][measurement];
         if (entry.expiresAt == 0) revert EnclaveRegistryMeasurementNotAllowed(teeType, measurement);
-        if (entry.revokedAt != 0) revert IAttestationVerifier.AttestationRevoked(measurement, entry.revokedAt);
+        // Revoked while still valid (whichever of revocation and expiry came first is reported).
+        if (entry.revokedAt != 0 && entry.revokedAt <= entry.expiresAt) {
+            revert IAttestationVerifier.AttestationRevoked(measurement, entry.revokedAt);
+        }
         if (block.timestamp > entry.expiresAt) {
             revert EnclaveRegistryMeasurementExpired(teeType, measurement, entry.expiresAt);
         }

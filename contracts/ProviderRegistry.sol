@@ -14,10 +14,32 @@ import {TeeTypeSet} from "./types/TeeType.sol";
 /// @title ProviderRegistry
 /// @notice Provider profiles and collateral. See {IProviderRegistry}.
 /// @dev Balance invariant, per asset: this contract's balance equals the sum over providers of
-///      free + locked + unbonding, plus `treasuryAccrued`.
+///      free + locked + unbonding, plus `treasuryAccrued`; a provider's `unbonding` is the sum of its
+///      pending withdrawal requests and `unbondingReadyAt` the earliest of their `readyAt`.
+///
+///      Withdrawal requests are kept per provider and asset in a fixed array of
+///      `MAX_PENDING_WITHDRAWALS` slots, compacted in request order by {withdraw}; their count and the
+///      next request id share the stake's second slot. The cap bounds every {withdraw} to that many
+///      slots: thousands of dust requests cannot make a provider's own withdrawals run out of gas, and
+///      a provider at the cap waits until one of its requests matures (at most `MAX_UNBONDING_DELAY`)
+///      and withdraws it before requesting again.
 contract ProviderRegistry is IProviderRegistry, Governed, ReentrancyGuardTransient {
     /// @notice Longest unbonding delay governance may configure.
     uint64 public constant MAX_UNBONDING_DELAY = 90 days;
+    /// @notice Most withdrawal requests a provider can have pending per asset.
+    uint256 public constant MAX_PENDING_WITHDRAWALS = 32;
+
+    /// @dev A provider's stake in one asset as stored: {Stake} (what {stakeOf} returns) followed by the
+    ///      bookkeeping of its withdrawal requests, in two slots. `requests[0 .. pendingCount)` of
+    ///      `_requests` are pending, in request order; `nextRequestId` is the id of the next request.
+    struct StakeRecord {
+        uint128 free;
+        uint128 locked;
+        uint128 unbonding;
+        uint64 unbondingReadyAt;
+        uint56 nextRequestId;
+        uint8 pendingCount;
+    }
 
     /// @inheritdoc IProviderRegistry
     address public immutable stakeToken;
@@ -29,7 +51,9 @@ contract ProviderRegistry is IProviderRegistry, Governed, ReentrancyGuardTransie
     uint64 public unbondingDelay;
 
     mapping(address provider => Profile) private _profiles;
-    mapping(address provider => mapping(address asset => Stake)) private _stakes;
+    mapping(address provider => mapping(address asset => StakeRecord)) private _stakes;
+    mapping(address provider => mapping(address asset => UnbondingRequest[MAX_PENDING_WITHDRAWALS])) private
+        _requests;
     /// @inheritdoc IProviderRegistry
     mapping(address asset => uint256) public treasuryAccrued;
 
@@ -97,29 +121,62 @@ contract ProviderRegistry is IProviderRegistry, Governed, ReentrancyGuardTransie
     }
 
     /// @inheritdoc IProviderRegistry
-    function requestWithdrawal(address asset, uint256 amount) external {
+    function requestWithdrawal(address asset, uint256 amount) external returns (uint64 requestId) {
         _requireAsset(asset);
         if (amount == 0) revert ProviderRegistryZeroAmount();
-        Stake storage stake = _stakes[msg.sender][asset];
+        StakeRecord storage stake = _stakes[msg.sender][asset];
         if (stake.free < amount) revert ProviderRegistryInsufficientStake(stake.free, amount);
-        uint64 readyAt = uint64(block.timestamp) + unbondingDelay;
-        // amount ≤ free < 2^128, so the casts are exact; free - amount cannot underflow.
-        unchecked {
-            stake.free -= uint128(amount);
+        uint8 count = stake.pendingCount;
+        if (count >= MAX_PENDING_WITHDRAWALS) {
+            revert ProviderRegistryTooManyPendingWithdrawals(MAX_PENDING_WITHDRAWALS);
         }
-        stake.unbonding += uint128(amount);
-        stake.unbondingReadyAt = readyAt;
-        emit UnbondingStarted(msg.sender, asset, amount, readyAt);
+        uint64 readyAt = uint64(block.timestamp) + unbondingDelay;
+        requestId = stake.nextRequestId;
+        _requests[msg.sender][asset][count] =
+            UnbondingRequest({id: requestId, readyAt: readyAt, amount: uint128(amount)});
+        if (count == 0 || readyAt < stake.unbondingReadyAt) stake.unbondingReadyAt = readyAt;
+        // count < MAX_PENDING_WITHDRAWALS; 2^56 requests cannot be made. amount ≤ free < 2^128, so the
+        // casts are exact, free - amount cannot underflow and unbonding + amount ≤ total stake < 2^128.
+        unchecked {
+            stake.pendingCount = count + 1;
+            stake.nextRequestId = uint56(requestId + 1);
+            stake.free -= uint128(amount);
+            stake.unbonding += uint128(amount);
+        }
+        emit UnbondingStarted(msg.sender, asset, requestId, amount, readyAt);
     }
 
     /// @inheritdoc IProviderRegistry
-    function withdraw(address asset) external nonReentrant {
-        Stake storage stake = _stakes[msg.sender][asset];
-        uint256 amount = stake.unbonding;
-        if (amount == 0) revert ProviderRegistryNothingToWithdraw();
-        if (block.timestamp < stake.unbondingReadyAt) revert ProviderRegistryUnbonding(stake.unbondingReadyAt);
-        stake.unbonding = 0;
-        stake.unbondingReadyAt = 0;
+    function withdraw(address asset) external nonReentrant returns (uint256 amount) {
+        StakeRecord storage stake = _stakes[msg.sender][asset];
+        UnbondingRequest[MAX_PENDING_WITHDRAWALS] storage requests = _requests[msg.sender][asset];
+        uint256 count = stake.pendingCount;
+        if (count == 0) revert ProviderRegistryNothingToWithdraw();
+        uint64 earliest = stake.unbondingReadyAt;
+        if (block.timestamp < earliest) revert ProviderRegistryUnbonding(earliest);
+        // Pay every matured request and move the others to the front, keeping their order.
+        uint256 kept;
+        earliest = type(uint64).max;
+        for (uint256 i; i < count; ++i) {
+            UnbondingRequest memory request = requests[i];
+            if (request.readyAt <= block.timestamp) {
+                amount += request.amount;
+            } else {
+                if (kept != i) requests[kept] = request;
+                if (request.readyAt < earliest) earliest = request.readyAt;
+                ++kept;
+            }
+        }
+        for (uint256 i = kept; i < count; ++i) {
+            delete requests[i];
+        }
+        // kept ≤ count ≤ MAX_PENDING_WITHDRAWALS; amount is a sum of pending requests, so
+        // amount ≤ unbonding < 2^128: exact casts, no underflow.
+        unchecked {
+            stake.pendingCount = uint8(kept);
+            stake.unbonding -= uint128(amount);
+        }
+        stake.unbondingReadyAt = kept == 0 ? 0 : earliest;
         emit StakeWithdrawn(msg.sender, asset, amount);
         AssetTransfers.send(asset, msg.sender, amount);
     }
@@ -128,7 +185,7 @@ contract ProviderRegistry is IProviderRegistry, Governed, ReentrancyGuardTransie
 
     /// @inheritdoc IProviderRegistry
     function lockCollateral(address provider, address asset, uint256 amount) external onlyMarket {
-        Stake storage stake = _stakes[provider][asset];
+        StakeRecord storage stake = _stakes[provider][asset];
         if (stake.free < amount) revert ProviderRegistryInsufficientStake(stake.free, amount);
         // amount ≤ free < 2^128: exact cast, no underflow; locked + amount ≤ total stake < 2^128.
         unchecked {
@@ -140,7 +197,7 @@ contract ProviderRegistry is IProviderRegistry, Governed, ReentrancyGuardTransie
 
     /// @inheritdoc IProviderRegistry
     function unlockCollateral(address provider, address asset, uint256 amount) external onlyMarket {
-        Stake storage stake = _stakes[provider][asset];
+        StakeRecord storage stake = _stakes[provider][asset];
         if (stake.locked < amount) revert ProviderRegistryInsufficientStake(stake.locked, amount);
         // amount ≤ locked < 2^128: exact cast, no underflow; free + amount ≤ total stake < 2^128.
         unchecked {
@@ -158,7 +215,7 @@ contract ProviderRegistry is IProviderRegistry, Governed, ReentrancyGuardTransie
         returns (uint256 toBuyer)
     {
         if (buyerShareBps > Shares.BPS) revert ProviderRegistryInvalidBps(buyerShareBps);
-        Stake storage stake = _stakes[provider][asset];
+        StakeRecord storage stake = _stakes[provider][asset];
         if (stake.locked < amount) revert ProviderRegistryInsufficientStake(stake.locked, amount);
         // amount ≤ locked < 2^128: exact cast and no underflow.
         unchecked {
@@ -222,7 +279,26 @@ contract ProviderRegistry is IProviderRegistry, Governed, ReentrancyGuardTransie
 
     /// @inheritdoc IProviderRegistry
     function stakeOf(address provider, address asset) external view returns (Stake memory) {
-        return _stakes[provider][asset];
+        StakeRecord storage stake = _stakes[provider][asset];
+        return Stake({
+            free: stake.free,
+            locked: stake.locked,
+            unbonding: stake.unbonding,
+            unbondingReadyAt: stake.unbondingReadyAt
+        });
+    }
+
+    /// @inheritdoc IProviderRegistry
+    function pendingWithdrawals(address provider, address asset)
+        external
+        view
+        returns (UnbondingRequest[] memory requests)
+    {
+        UnbondingRequest[MAX_PENDING_WITHDRAWALS] storage pending = _requests[provider][asset];
+        requests = new UnbondingRequest[](_stakes[provider][asset].pendingCount);
+        for (uint256 i; i < requests.length; ++i) {
+            requests[i] = pending[i];
+        }
     }
 
     // ----- internals -----

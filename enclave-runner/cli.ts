@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // `enclave-runner`: the program inside the confidential VM. `run` takes one job from attestation to
 // the evidence bundle (runner/pipeline.ts). Logs are JSON lines on stdout; they never carry data,
-// keys or weights. Exit codes: 0 the run succeeded, 1 it failed (the bundle says why), 2 bad usage.
+// keys or weights. Exit codes: 0 the run succeeded (a result to submit), 1 it failed (the bundle
+// says why), 2 bad usage, 3 the buyer's data makes the job impossible (a signed failure statement to
+// submit).
 import { existsSync, readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
@@ -13,34 +15,38 @@ import { HttpBlobStore } from "../sdk/blobs/http.ts";
 import { LocalFolderBlobStore } from "../sdk/blobs/localFolder.node.ts";
 import { useNodeCrypto } from "../sdk/envelope/node.ts";
 import { createEvidenceSource, TEE_CHOICES } from "./attestation/index.ts";
-import { RunnerError } from "./errors.ts";
 import { loadOrBuildBaseModel } from "./model/index.ts";
 import { slmConfigByName } from "./runner/baseModels.ts";
 import { writeJsonAtomic } from "./runner/bundle.ts";
 import { parseJobSpec } from "./runner/jobSpec.ts";
 import { viemMarketReader } from "./runner/market.ts";
-import { type Delivery, type RunnerEvent, runJob } from "./runner/pipeline.ts";
+import { type RunnerEvent, runJob } from "./runner/pipeline.ts";
 import type { TrainerBackend } from "./trainer/backend.ts";
 import { BuiltinTrainer } from "./trainer/builtin.ts";
 import { ExternalTrainer } from "./trainer/external.ts";
 
 const ROOT = path.join(import.meta.dirname, "..");
 
-const HELP = `Usage: enclave-runner run --job <id> --spec <file> --rpc <url> --blobs <dir|url> --delivery <file> --out <dir> [options]
+const HELP = `Usage: enclave-runner run --job <id> --spec <file> --rpc <url> --blobs <dir|url> --out <dir> [options]
 
 Runs one training job inside the enclave: creates fresh keys, obtains attestation evidence
 binding them to the job, writes <out>/attestation.json for the provider node to submit, waits
-until the market accepts it, waits for the buyer's delivery (<file>: {"train": "sha256:…",
-"eval": "sha256:…"}), fetches and decrypts the data in memory, trains, checks, evaluates,
-proves, encrypts the adapter to the buyer and writes the signed evidence bundle <out>/bundle.json.
+until the market accepts it, waits until the buyer's owner key records its delivery on chain
+(DataDelivery: the training and eval blobs' SHA-256 and sizes), fetches exactly those blobs,
+decrypts them in memory, trains, checks, evaluates, encrypts the adapter to the buyer, proves,
+signs the result and writes the signed evidence bundle <out>/bundle.json, whose submitResult is
+JobMarket.submitResult's Result (thresholdMet false is the BelowThreshold outcome, not a failure).
+When the buyer's data makes the job impossible (not matching the posted commitments, undecryptable
+or unparsable, out of the fixed-point range), it also writes <out>/failure.json: the enclave's
+signed statement for JobMarket.submitFailure (the job ends BuyerDefaulted, the provider is paid
+the cancellation fee and its collateral released).
 
 Required:
   --job <id>              the on-chain job id (must equal the spec's)
   --spec <file>           the job spec (JSON, see enclave-runner/README.md)
   --rpc <url>             JSON-RPC endpoint of the chain the market is on
   --blobs <dir|url>       blob store: a local folder or an http(s) URL of a blob server
-  --delivery <file>       where the provider node drops the buyer's delivery (polled)
-  --out <dir>             where attestation.json and bundle.json are written
+  --out <dir>             where attestation.json, bundle.json (and failure.json) are written
 
 Options:
   --tee <kind>            ${TEE_CHOICES.join(" | ")} (default simulated)
@@ -51,10 +57,16 @@ Options:
   --circuit <dir>         training circuit folder with <name>.wasm and <name>.zkey
                           (default: build/circuits/<the circuit whose parameters the spec uses>)
   --no-prove              stop after encrypting the adapter (no proof)
-  --timeout <seconds>     wait at most this long for the attestation and the delivery (default 600)
+  --timeout <seconds>     wait at most this long for the attestation and the delivery record
+                          (default 600; the job's data deadline ends the wait for the record too)
+  --from-block <n>        first block searched for the DeliveryRecorded event (default 0)
   --help                  this text
 
-Exit codes: 0 success, 1 the run failed (see bundle.json), 2 bad usage.`;
+Exit codes: 0 success (submit bundle.json's submitResult), 1 the run failed (see bundle.json),
+2 bad usage, 3 the buyer's data makes the job impossible (submit failure.json with submitFailure).`;
+
+/** Exit code of a run that ends with a signed failure statement (the buyer's side). */
+const EXIT_BUYER_FAULT = 3;
 
 function usage(message: string): never {
   process.stderr.write(`enclave-runner: ${message}\n\n${HELP}\n`);
@@ -86,22 +98,6 @@ function defaultCircuitDir(params: Record<string, number>): string {
   return path.join(ROOT, "build", "circuits", entry.name);
 }
 
-async function waitForFile(file: string, timeoutMs: number): Promise<Delivery> {
-  const deadline = Date.now() + timeoutMs;
-  while (!existsSync(file)) {
-    if (Date.now() > deadline)
-      throw new RunnerError("DeliveryTimeout", `no delivery at ${file} within ${timeoutMs / 1000} s`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  let d: unknown;
-  try {
-    d = JSON.parse(await readFile(file, "utf8"));
-  } catch {
-    throw new RunnerError("BadJobSpec", `the delivery file ${file} is not JSON`);
-  }
-  return d as Delivery;
-}
-
 async function run(argv: string[]): Promise<number> {
   let values: Record<string, string | boolean | undefined>;
   try {
@@ -112,7 +108,7 @@ async function run(argv: string[]): Promise<number> {
         spec: { type: "string" },
         rpc: { type: "string" },
         blobs: { type: "string" },
-        delivery: { type: "string" },
+        "from-block": { type: "string" },
         out: { type: "string" },
         tee: { type: "string", default: "simulated" },
         trainer: { type: "string", default: "builtin" },
@@ -132,12 +128,15 @@ async function run(argv: string[]): Promise<number> {
     process.stdout.write(`${HELP}\n`);
     return 0;
   }
-  for (const required of ["job", "spec", "rpc", "blobs", "delivery", "out"])
+  for (const required of ["job", "spec", "rpc", "blobs", "out"])
     if (typeof values[required] !== "string") usage(`--${required} is required`);
   const str = (k: string) => values[k] as string;
   if (!/^[0-9]+$/.test(str("job"))) usage("--job must be a decimal job id");
   const timeoutMs = Number(str("timeout")) * 1000;
   if (!Number.isFinite(timeoutMs) || timeoutMs <= 0) usage("--timeout must be a positive number of seconds");
+  const fromBlock = values["from-block"];
+  if (fromBlock !== undefined && !/^[0-9]+$/.test(String(fromBlock)))
+    usage("--from-block must be a decimal block number");
   if (!(TEE_CHOICES as readonly string[]).includes(str("tee")))
     usage(`--tee must be one of ${TEE_CHOICES.join(", ")}`);
 
@@ -191,19 +190,35 @@ async function run(argv: string[]): Promise<number> {
   try {
     const bundle = await runJob({
       spec,
-      market: viemMarketReader(client, spec.market),
+      market: viemMarketReader(client, spec.market, {
+        fromBlock: fromBlock === undefined ? undefined : BigInt(String(fromBlock)),
+      }),
       evidenceSource: createEvidenceSource(str("tee")),
       blobs,
       trainer,
       baseModel,
       circuit,
       publishAttestation: (request) => writeJsonAtomic(path.join(out, "attestation.json"), request),
-      waitForDelivery: () => waitForFile(str("delivery"), timeoutMs),
       bundlePath: path.join(out, "bundle.json"),
+      failurePath: path.join(out, "failure.json"),
       log: emit,
       attestationTimeoutMs: timeoutMs,
+      deliveryTimeoutMs: timeoutMs,
     });
-    return bundle.status === "ok" ? 0 : 1;
+    if (bundle.status === "ok") return 0;
+    const error = bundle.error;
+    if (bundle.submitFailure !== undefined) {
+      process.stderr.write(
+        `enclave-runner: job ${spec.jobId} cannot succeed because of the buyer's data (${bundle.submitFailure.reasonName}: ${error?.message ?? "see bundle.json"}).\n` +
+          `The enclave signed a failure statement over the recorded delivery ${bundle.submitFailure.statement.dataHash}: ` +
+          `submit ${path.join(out, "failure.json")} with JobMarket.submitFailure (the job ends BuyerDefaulted: the cancellation fee is paid, the collateral released).\n`,
+      );
+      return EXIT_BUYER_FAULT;
+    }
+    process.stderr.write(
+      `enclave-runner: the run failed at ${error?.stage ?? "?"} (${error?.code ?? "?"}): ${error?.message ?? "see bundle.json"}\n`,
+    );
+    return 1;
   } finally {
     await trainer.close();
     // snarkjs keeps its BN254 worker threads alive after proving; end them so the process exits.

@@ -72,7 +72,16 @@ while (!(await rpcAnswers())) {
   await new Promise((r) => setTimeout(r, 250));
 }
 console.log(`chain: Hardhat node up on ${RPC}; deploying…`);
-const deploy = run(["run", "--network", "localhost", "scripts/deploy-local.ts"], "inherit");
+// The `localhost` network of hardhat.config.ts is port 8545; CHAIN_RPC points the deployment at ours.
+const deploy = spawn(
+  process.execPath,
+  [hardhat, "run", "--network", "localhost", "scripts/deploy-local.ts"],
+  {
+    cwd: root,
+    stdio: ["ignore", "inherit", "inherit"],
+    env: { ...process.env, CHAIN_RPC: RPC },
+  },
+);
 const deployCode = await new Promise<number | null>((resolve) => deploy.on("exit", resolve));
 if (deployCode !== 0) {
   console.error("chain: deployment failed");

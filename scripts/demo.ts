@@ -1,5 +1,6 @@
 // The main job: the whole lifecycle that exists so far, on Hardhat's in-process chain, printed as a
-// timeline with the gas of every transaction. It shows only stages that are really built.
+// timeline with the gas of every transaction and the outcome rule that settled each job
+// (docs/OUTCOMES.md). It shows only stages that are really built.
 
 import { x25519 } from "@noble/curves/ed25519.js";
 import { network } from "hardhat";
@@ -41,10 +42,17 @@ import {
   reportDataForBinding,
   SIMULATED_MEASUREMENT,
   signCancelJob,
+  signTrainingResult,
   TeeType,
   teeTypeSet,
 } from "../sdk/index.ts";
-import { attestedEnclaveKey, buildJobSpec, deliverData, prepareBuyerTask } from "./lib/buyer.ts";
+import {
+  attestedEnclaveKey,
+  buildJobSpec,
+  deliverData,
+  prepareBuyerTask,
+  recordDataDelivery,
+} from "./lib/buyer.ts";
 import { buildTrainingCircuit, deployLocalDevnet, deployTrainingVerifier } from "./lib/deploy.ts";
 import { intentRows } from "./lib/intentTask.ts";
 import {
@@ -81,32 +89,30 @@ const timeline = new Timeline();
  *  SGD steps on 32 rows (the segment_demo circuit) over 10 intents reach 6/16 on this eval set. */
 const DEMO_TAU = Number(process.env.DEMO_TAU ?? 3_000);
 
-// 1. Deploy the system with the real Ignition module (LocalDevnet = core + Simulated TEE).
-const deployment = await deployLocalDevnet(connection);
+// 1. The Groth16 training verifier of that circuit (Poseidon, generated verifier, segment chain),
+//    then the system with the real Ignition module (LocalDevnet = core + Simulated TEE), whose first
+//    market config pins that verifier: every job below is settled by config 1.
+const verifier = await deployTrainingVerifier(connection, circuit);
+timeline.info(
+  "deploy training verifier",
+  "deployer",
+  `${verifier.deployGas.toLocaleString("en-US")} gas; Groth16TrainingVerifier ${short(verifier.address)}: ${circuit.contractName} (${circuit.constraints.toLocaleString("en-US")} constraints) + Poseidon(4), Poseidon(6)`,
+);
+const verifierBlock = await publicClient.getBlockNumber();
+const deployment = await deployLocalDevnet(connection, { trainingVerifier: verifier.address });
 let deployGas = 0n;
-for (let n = 1n; n <= BigInt(deployment.deployBlock); n++)
+for (let n = verifierBlock + 1n; n <= BigInt(deployment.deployBlock); n++)
   deployGas += (await publicClient.getBlock({ blockNumber: n })).gasUsed;
 timeline.info(
   "deploy (Ignition LocalDevnet)",
   "deployer",
-  `${deployGas.toLocaleString("en-US")} gas in ${deployment.deployBlock} txs; JobMarket ${short(deployment.jobMarket)}, chain ${chainId}`,
+  `${deployGas.toLocaleString("en-US")} gas in ${BigInt(deployment.deployBlock) - verifierBlock} txs; JobMarket ${short(deployment.jobMarket)}, chain ${chainId}; config 1 pins the Groth16 verifier`,
 );
 const market = { address: deployment.jobMarket, abi: jobMarketAbi } as const;
 const registry = { address: deployment.providerRegistry, abi: providerRegistryAbi } as const;
-
-// 1b. The Groth16 training verifier of that circuit (Poseidon, generated verifier, segment chain).
-const verifier = await deployTrainingVerifier(connection, deployment, circuit);
-timeline.info(
-  "deploy training verifier",
-  "deployer",
-  `${verifier.deployGas.toLocaleString("en-US")} gas; ${circuit.contractName} (${circuit.constraints.toLocaleString("en-US")} constraints) + Poseidon(4), Poseidon(6)`,
-);
-timeline.add({
-  step: "setTrainingVerifier",
-  actor: "deployer",
-  gasUsed: verifier.setGas,
-  note: `Groth16TrainingVerifier ${short(verifier.address)}`,
-});
+const config = await publicClient.readContract({ ...market, functionName: "configOf", args: [1] });
+const bps = (v: bigint, share: number) => (v * BigInt(share)) / 10_000n;
+const eth = (v: bigint) => `${formatEther(v)} ETH`;
 
 // 2. Two providers register (Simulated + TDX enclaves) and stake ETH.
 for (const [name, p] of [
@@ -208,10 +214,11 @@ for (const [name, p, price] of [
 
 // 5. The bid window ends; A's enclave runner takes the job (enclave-runner/runner/pipeline.ts): fresh
 //    keys, a Simulated-TEE TDX quote v4 in the real layout binding them to the job, handed to A's
-//    node, which submits it. The buyer checks the quote in TypeScript, then sends the data encrypted
-//    to the key the market accepted. The runner decrypts in memory, extracts features with the frozen
-//    base model, trains the adapter with the proven fixed-point SGD, evaluates, proves and encrypts
-//    the adapter to the buyer.
+//    node, which submits it. The buyer checks the quote in TypeScript, sends the data encrypted to
+//    the key the market accepted, and records the delivery on chain with its owner key (a relayer
+//    pays the gas). The runner reads that record, fetches exactly the recorded blobs, decrypts in
+//    memory, extracts features with the frozen base model, trains the adapter with the proven
+//    fixed-point SGD, evaluates, encrypts the adapter to the buyer, proves and signs the result.
 await networkHelpers.time.increaseTo(terms.bidDeadline);
 const blobs = new MemoryBlobStore();
 const trainer = new BuiltinTrainer();
@@ -272,8 +279,7 @@ const bundle = await runJob({
       ),
       "on-chain: quote + QE report ECDSA-P256 (precompile 0x100), key binding, QE identity, report data = binding, measurement allow-listed",
     );
-  },
-  waitForDelivery: async () => {
+    // The buyer's delivery: encrypted to the key the market accepted, uploaded, recorded on chain.
     const enclaveKey = await attestedEnclaveKey(publicClient, deployment.jobMarket, jobId);
     const delivery = await deliverData(blobs, enclaveKey, jobId, rows);
     timeline.info(
@@ -281,7 +287,20 @@ const bundle = await runJob({
       "buyer",
       `to the attested key ${short(enclaveKey)} (from AttestationAccepted): X25519 + HKDF + AES-256-GCM envelopes ${short(delivery.train)}, ${short(delivery.eval)}`,
     );
-    return delivery;
+    timeline.tx(
+      "recordDelivery (owner-key sig)",
+      "relayer",
+      await recordDataDelivery({
+        publicClient,
+        relayer,
+        jobMarket: deployment.jobMarket,
+        jobId,
+        terms,
+        ownerKey: buyer.ownerKey,
+        blobs: delivery,
+      }),
+      `DataDelivery: blob ids + sizes (${delivery.sizes.join(" + ")} bytes) signed by the owner key before the data deadline; the enclave reads exactly these, and a failure statement can only name them`,
+    );
   },
   log: (event) => {
     if (event.stage === "train") console.log(`  [enclave] ${event.msg}`);
@@ -307,6 +326,7 @@ timeline.info(
   `${((bundle.timings.prove ?? 0) / 1000).toFixed(1)} s; adapter ${bundle.adapter.bytes} bytes encrypted to the buyer; bundle signed by the attested enclave key; whole run ${((performance.now() - runStart) / 1000).toFixed(1)} s`,
 );
 const result = bundle.submitResult;
+const job1 = await publicClient.readContract({ ...market, functionName: "getJob", args: [jobId] });
 timeline.tx(
   "submitResult (+payout)",
   "provider A",
@@ -315,12 +335,23 @@ timeline.tx(
     providerA.writeContract({
       ...market,
       functionName: "submitResult",
-      args: [jobId, terms, result.modelCommitment, result.modelCiphertextHash, result.proof],
+      args: [jobId, terms, result],
       account: providerA.account,
     }),
   ),
-  `checked on-chain: Groth16 proof(s) for C0 → C_K ${short(result.modelCommitment)}, bound to job, provider, chain; accuracy ≥ τ`,
+  `checked on-chain: Groth16 proof(s) for C0 → C_K ${short(result.modelCommitment)} bound to job, provider, chain, stating thresholdMet = ${result.thresholdMet}; the attested enclave's EIP-712 signature binds C_K to the adapter ciphertext ${short(result.modelCiphertextHash)}`,
 );
+{
+  const status = await publicClient.readContract({ ...market, functionName: "statusOf", args: [jobId] });
+  const paid = result.thresholdMet ? job1.price : bps(job1.price, config.computeShareBps);
+  timeline.info(
+    `outcome: ${nameOf(JobStatus, status)}`,
+    "market",
+    result.thresholdMet
+      ? `accuracy ${bundle.metric.correct}/${bundle.metric.total} ≥ τ → provider A paid the full price ${eth(paid)}, collateral ${eth(job1.collateral)} released, buyer refundable ${eth(terms.priceCeiling - paid)}`
+      : `accuracy ${bundle.metric.correct}/${bundle.metric.total} < τ → provider A paid the compute share (${config.computeShareBps / 100} %) ${eth(paid)}, collateral released; the buyer keeps the model and is refunded the rest`,
+  );
+}
 // The buyer fetches the adapter by the ciphertext hash the market recorded and decrypts it.
 const adapter = await decryptAdapter({
   envelope: await blobs.get(`sha256:${result.modelCiphertextHash.slice(2)}`),
@@ -333,6 +364,11 @@ timeline.info(
   "buyer",
   `${adapter.params.classes}×${adapter.params.features} head over ${adapter.baseModel.name}; its commitment equals the on-chain C_K`,
 );
+const refund1 = await publicClient.readContract({
+  ...market,
+  functionName: "refundableOf",
+  args: [jobId, terms],
+});
 timeline.tx(
   "claimRefund (unused ceiling)",
   "relayer",
@@ -345,7 +381,7 @@ timeline.tx(
       account: relayer.account,
     }),
   ),
-  "0.4 ETH back to the buyer's committed refund address",
+  `${eth(refund1)} back to the buyer's committed refund address`,
 );
 
 // 6. A second job shows the way out when a provider walks away: B wins, never attests, is slashed.
@@ -384,8 +420,16 @@ timeline.tx(
   "enforceDeadline",
   "anyone",
   enforced,
-  `attestation deadline missed → ${nameOf(FailureReason, 1)}`,
+  `attestation deadline missed → ${nameOf(FailureReason, FailureReason.AttestationDeadlineMissed)}`,
 );
+{
+  const job = await publicClient.readContract({ ...market, functionName: "getJob", args: [jobId2] });
+  timeline.info(
+    `outcome: ${nameOf(JobStatus, job.status)}`,
+    "market",
+    `the provider's fault → B's collateral ${eth(job.collateral)} slashed: ${config.slashBuyerShareBps / 100} % (${eth(job.compensation)}) to the buyer, the rest to the treasury`,
+  );
+}
 const refund2 = await publicClient.readContract({
   ...market,
   functionName: "refundableOf",
@@ -403,7 +447,7 @@ timeline.tx(
       account: relayer.account,
     }),
   ),
-  `${formatEther(refund2)} ETH (escrow + 70% of B's slashed collateral) to the committed refund address`,
+  `${formatEther(refund2)} ETH (escrow + ${config.slashBuyerShareBps / 100} % of B's slashed collateral) to the committed refund address`,
 );
 
 // 7. A third job is cancelled by the owner key, relayed by someone else (EIP-712, nonce 0).
@@ -439,6 +483,102 @@ timeline.tx(
   "signed off-chain by the job's owner key, relayed by a third party",
 );
 
+// 7a. An honest provider is never slashed for the buyer's side: B wins job #4 and attests, but the
+//     buyer never records a delivery. After the data deadline the chain itself shows it (no record
+//     on DataDelivery), so B ends the job: BuyerDefaulted (NoDataDelivered), B is paid the
+//     cancellation fee and its collateral is released; the buyer is refunded the rest.
+const buyer5 = newBuyerSecrets(privateKeyToAccount(generatePrivateKey()).address);
+const terms5 = buildJobTerms({
+  now: BigInt(await networkHelpers.time.latest()),
+  secrets: buyer5,
+  priceCeiling: parseEther("0.5"),
+});
+const { jobId: jobId5, receipt: posted5 } = await postJob(publicClient, funder, deployment, terms5);
+timeline.tx("postJob (0.5 ETH escrow)", "buyer 4", posted5, `job #${jobId5}`);
+timeline.tx(
+  "placeBid 0.4 ETH",
+  "provider B",
+  await confirm(
+    publicClient,
+    providerB.writeContract({
+      ...market,
+      functionName: "placeBid",
+      args: [jobId5, terms5, parseEther("0.4")],
+      account: providerB.account,
+    }),
+  ),
+);
+await networkHelpers.time.increaseTo(terms5.bidDeadline);
+timeline.tx(
+  "submitAttestation (+match)",
+  "provider B",
+  await confirm(
+    publicClient,
+    providerB.writeContract({
+      ...market,
+      functionName: "submitAttestation",
+      args: [
+        jobId5,
+        terms5,
+        ...simulatedAttestationArgs({ chainId, deployment, jobId: jobId5, enclave: newSimulatedEnclave() }),
+      ],
+      account: providerB.account,
+    }),
+  ),
+);
+timeline.info("(never delivers)", "buyer 4", "no delivery recorded on DataDelivery by the data deadline");
+await networkHelpers.time.increaseTo(terms5.dataDeadline + 1n);
+const stakeB = async () =>
+  publicClient.readContract({
+    ...registry,
+    functionName: "stakeOf",
+    args: [providerB.account.address, "0x0000000000000000000000000000000000000000"],
+  });
+const lockedBefore = (await stakeB()).locked;
+const job5 = await publicClient.readContract({ ...market, functionName: "getJob", args: [jobId5] });
+timeline.tx(
+  "enforceDeadline",
+  "provider B",
+  await confirm(
+    publicClient,
+    providerB.writeContract({
+      ...market,
+      functionName: "enforceDeadline",
+      args: [jobId5, terms5],
+      account: providerB.account,
+    }),
+  ),
+  `no delivery recorded by the data deadline → ${nameOf(FailureReason, FailureReason.NoDataDelivered)}`,
+);
+{
+  const status = await publicClient.readContract({ ...market, functionName: "statusOf", args: [jobId5] });
+  const fee = bps(job5.price, config.cancellationFeeBps);
+  timeline.info(
+    `outcome: ${nameOf(JobStatus, status)}`,
+    "market",
+    `the buyer's side → B paid the cancellation fee (${config.cancellationFeeBps / 100} %) ${eth(fee)}; B's collateral ${eth(job5.collateral)} released, not slashed (locked ${eth(lockedBefore)} → ${eth((await stakeB()).locked)})`,
+  );
+}
+const refund5 = await publicClient.readContract({
+  ...market,
+  functionName: "refundableOf",
+  args: [jobId5, terms5],
+});
+timeline.tx(
+  "claimRefund",
+  "relayer",
+  await confirm(
+    publicClient,
+    relayer.writeContract({
+      ...market,
+      functionName: "claimRefund",
+      args: [jobId5, terms5, buyer5.refundTo, buyer5.salt],
+      account: relayer.account,
+    }),
+  ),
+  `${eth(refund5)} (escrow − fee) to the committed refund address`,
+);
+
 // 7b. A multi-party job: three data owners fine-tune one shared head; each one's update stays
 //     encrypted under a threshold Paillier key the attested enclave deals (2048 bits, 2-of-3
 //     committee); only the aggregate is decrypted, by a quorum; party 2 drops out. The chain records
@@ -464,6 +604,7 @@ const mpSpec = {
   updateDeadline: base4.attestDeadline + 600n,
   aggregateDeadline: base4.attestDeadline + 1_200n,
   shareDeadline: base4.attestDeadline + 1_800n,
+  memberBond: 0n, // no committee bonds in the demo (docs/MULTIPARTY.md)
 };
 const terms4 = {
   ...base4,
@@ -476,7 +617,7 @@ const terms4 = {
 const { jobId: jobId4, receipt: posted4 } = await postJob(publicClient, funder, deployment, terms4);
 timeline.tx(
   "postJob (multi-party)",
-  "buyer 4",
+  "buyer 5",
   posted4,
   `job #${jobId4}: 3 data parties, 2-of-3 decryption committee`,
 );
@@ -562,6 +703,7 @@ await networkHelpers.time.increaseTo(mpSpec.updateDeadline + 1n);
 const aggregated = await aggregateUpdates({
   context: mpContext,
   wallet: providerA,
+  enclaveSigner: enclave4.signer,
   dealerOutputId: dealt.dealerOutputId,
   updates: updateIds,
 });
@@ -612,6 +754,7 @@ const mpAdapter = await encryptAdapter(
   jobId4,
 );
 const mpAdapterId = await blobs.put(mpAdapter);
+const mpCiphertextHash = `0x${mpAdapterId.slice("sha256:".length)}` as const;
 timeline.tx(
   "submitResult (+payout)",
   "provider A",
@@ -623,9 +766,21 @@ timeline.tx(
       args: [
         jobId4,
         terms4,
-        mpResult.modelCommitment,
-        `0x${mpAdapterId.slice("sha256:".length)}`,
-        mpResult.proof,
+        {
+          modelCommitment: mpResult.modelCommitment,
+          modelCiphertextHash: mpCiphertextHash,
+          thresholdMet: true,
+          proof: mpResult.proof,
+          enclaveSignature: await signTrainingResult({
+            enclaveKey: enclave4.signer,
+            chainId,
+            jobMarket: deployment.jobMarket,
+            jobId: jobId4,
+            modelCommitment: mpResult.modelCommitment,
+            modelCiphertextHash: mpCiphertextHash,
+            thresholdMet: true,
+          }),
+        },
       ],
       account: providerA.account,
     }),
@@ -635,7 +790,7 @@ timeline.tx(
 
 // 8. Where everything stands.
 console.log("\nState on chain now:");
-for (const id of [jobId, jobId2, jobId3, jobId4]) {
+for (const id of [jobId, jobId2, jobId3, jobId5, jobId4]) {
   const status = await publicClient.readContract({ ...market, functionName: "statusOf", args: [id] });
   const job = await publicClient.readContract({ ...market, functionName: "getJob", args: [id] });
   console.log(
@@ -668,8 +823,10 @@ console.log(
     "attestation and a Groth16 proof of the training. The Simulated TEE's quote went through the same\n" +
     "TDX parser and verifiers as hardware quotes (real TDX, SGX and SEV-SNP evidence is verified in the\n" +
     "tests). The buyer's data and the adapter crossed the provider only as envelopes; the plaintext\n" +
-    "existed in the enclave runner's memory alone. Job #4 aggregated three owners' updates under threshold\n" +
-    "Paillier: only the aggregate was ever decrypted, by two of three committee members.",
+    `existed in the enclave runner's memory alone. Job #${jobId2}'s provider walked away and was slashed; job #${jobId5}'s buyer\n` +
+    "never delivered, and its honest provider was paid the cancellation fee, not slashed (docs/OUTCOMES.md).\n" +
+    `Job #${jobId4} aggregated three owners' updates under threshold Paillier: only the aggregate was ever\n` +
+    "decrypted, by two of three committee members.",
 );
 // snarkjs keeps its BN254 worker threads alive; end them so the process exits.
 await (await snarkjs.curves.getCurveFromName("bn128")).terminate();

@@ -6,11 +6,14 @@ import { network } from "hardhat";
 import { writeDeployment } from "../sdk/deployments.node.ts";
 import { buildTrainingCircuit, deployLocalDevnet, deployTrainingVerifier } from "./lib/deploy.ts";
 
-const connection = await network.create();
+// CHAIN_RPC (set by scripts/chain.ts) overrides the network's URL, e.g. for CHAIN_PORT.
+const rpc = process.env.CHAIN_RPC;
+const connection =
+  rpc === undefined ? await network.create() : await network.create({ override: { url: rpc } });
 const chainId = await (await connection.viem.getPublicClient()).getChainId();
 if (chainId !== 31337 && chainId !== 1337) {
   throw new Error(
-    `deploy-local: chain ${chainId} is not a local chain; use the BlindTraining module for real chains`,
+    `deploy-local: chain ${chainId} is not a local chain; deploy with scripts/deploy-production.ts (--help)`,
   );
 }
 // A freshly started node has none of the contracts an earlier Ignition journal recorded.

@@ -12,5 +12,6 @@ export * from "./ownerActions.ts";
 export * from "./paillier/index.ts";
 export * from "./permit.ts";
 export * from "./simulatedTee.ts";
+export * from "./timelock.ts";
 export * from "./training/index.ts";
 export * from "./types.ts";

@@ -1,6 +1,7 @@
 // Multi-party jobs (docs/MULTIPARTY.md): the spec a job's `committeeHash` commits to, its hash and
-// checks (the same rules as MultiPartyCoordinator), and the check of a ciphertext against the hash
-// recorded for it on-chain. Browser-safe.
+// checks (the same rules as MultiPartyCoordinator), the check of a ciphertext against the hash
+// recorded for it on-chain, the enclave's statements the coordinator checks, and the committee's
+// bonds (who is at fault, what settlement pays). Browser-safe.
 import { type Address, encodeAbiParameters, type Hex, isAddress, keccak256 } from "viem";
 import type { LocalAccount } from "viem/accounts";
 import { BaseError } from "./errors.ts";
@@ -24,6 +25,12 @@ export type MultiPartySpec = {
   aggregateDeadline: bigint;
   /** Last second for decryption shares; after `aggregateDeadline`, before `terms.deliveryDeadline`. */
   shareDeadline: bigint;
+  /**
+   * Bond each committee member deposits in the job's asset before `terms.bidDeadline` (wei or token
+   * units, below 2^96); `0n` = no bonds. With bonds, only bonded members share, and they publish
+   * their shares on-chain (`publishShare`).
+   */
+  memberBond: bigint;
 };
 
 /** ABI type of `IMultiPartyCoordinator.MultiPartySpec`, in field order. */
@@ -36,6 +43,7 @@ export const multiPartySpecAbiType = {
     { name: "updateDeadline", type: "uint64" },
     { name: "aggregateDeadline", type: "uint64" },
     { name: "shareDeadline", type: "uint64" },
+    { name: "memberBond", type: "uint96" },
   ],
 } as const;
 
@@ -165,6 +173,8 @@ export function checkMultiPartySpec({ spec, terms }: CheckMultiPartySpecParamete
     if (!/^0x[0-9a-fA-F]{64}$/.test(k)) fail(`committeeKeys[${i}] is not 32 bytes of hex`, `got ${k}`);
     if (BigInt(k) === 0n) fail(`committeeKeys[${i}] is zero`);
   });
+  if (typeof spec.memberBond !== "bigint" || spec.memberBond < 0n || spec.memberBond >= 1n << 96n)
+    fail("memberBond must be an integer in [0, 2^96)", `got ${String(spec.memberBond)}`);
   if (!(spec.updateDeadline < spec.aggregateDeadline && spec.aggregateDeadline < spec.shareDeadline))
     fail(
       "deadlines must be strictly increasing: update < aggregate < share",
@@ -239,4 +249,207 @@ export function signMultiPartyResult(p: SignMultiPartyResultParameters): Promise
       modelCommitment: p.modelCommitment,
     },
   });
+}
+
+/** EIP-712 types of the enclave's statement that a recorded aggregate is the included updates' product. */
+export const MULTI_PARTY_AGGREGATE_TYPES = {
+  MultiPartyAggregate: [
+    { name: "jobId", type: "uint256" },
+    { name: "aggregateHash", type: "bytes32" },
+    { name: "includedMask", type: "uint256" },
+  ],
+} as const;
+
+/** Parameters of {@link signMultiPartyAggregate}. */
+export type SignMultiPartyAggregateParameters = {
+  /** The enclave's signing key: the `enclaveSigner` its attestation bound to the job. */
+  signer: LocalAccount;
+  chainId: number | bigint;
+  coordinator: Address;
+  jobId: bigint;
+  /** keccak256 of the aggregate ciphertext the enclave computed from the recorded updates. */
+  aggregateHash: Hex;
+  /** The parties whose updates it includes (exactly those that recorded one). */
+  includedMask: bigint;
+};
+
+/**
+ * The enclave's signature that vouches for the aggregate: the `enclaveSignature` argument of
+ * `MultiPartyCoordinator.recordAggregate`. Without it a provider could record the hash of bytes no
+ * honest member would decrypt, and then blame the committee for not sharing.
+ *
+ * @returns The signature.
+ * @example
+ * const sig = await signMultiPartyAggregate({ signer, chainId, coordinator, jobId, aggregateHash, includedMask });
+ */
+export function signMultiPartyAggregate(p: SignMultiPartyAggregateParameters): Promise<Hex> {
+  return p.signer.signTypedData({
+    domain: { ...MULTI_PARTY_RESULT_DOMAIN, chainId: Number(p.chainId), verifyingContract: p.coordinator },
+    types: MULTI_PARTY_AGGREGATE_TYPES,
+    primaryType: "MultiPartyAggregate",
+    message: { jobId: p.jobId, aggregateHash: p.aggregateHash, includedMask: p.includedMask },
+  });
+}
+
+/** EIP-712 types of the combiner's statement naming the members whose recorded shares fail their proofs. */
+export const COMMITTEE_BAD_SHARES_TYPES = {
+  CommitteeBadShares: [
+    { name: "jobId", type: "uint256" },
+    { name: "aggregateHash", type: "bytes32" },
+    { name: "badMembers", type: "uint256" },
+    { name: "badShareHashes", type: "bytes32[]" },
+  ],
+} as const;
+
+/** Parameters of {@link signCommitteeBadShares}. */
+export type SignCommitteeBadSharesParameters = {
+  /** The enclave's signing key (the job's `enclaveSigner`). */
+  signer: LocalAccount;
+  chainId: number | bigint;
+  coordinator: Address;
+  jobId: bigint;
+  /** The recorded aggregate hash the shares were checked against. */
+  aggregateHash: Hex;
+  /** Bit i = member i's share failed its proof (see {@link indexMask}). */
+  badMembers: bigint;
+  /** keccak256 of each bad member's share bytes the combiner judged, in member-index order. */
+  badShareHashes: readonly Hex[];
+};
+
+/**
+ * The combiner's signature naming the members whose shares fail their Chaum–Pedersen proofs: the
+ * `committeeSignature` of `MultiPartyCoordinator.reportBadShares`, which checks `badShareHashes`
+ * against the hashes the members recorded, so a host that feeds its enclave forged shares gets a
+ * signature the coordinator refuses.
+ *
+ * @returns The signature.
+ * @example
+ * const sig = await signCommitteeBadShares({ signer, chainId, coordinator, jobId, aggregateHash, badMembers: 2n, badShareHashes: [h1] });
+ */
+export function signCommitteeBadShares(p: SignCommitteeBadSharesParameters): Promise<Hex> {
+  if (p.badShareHashes.length !== maskIndices(p.badMembers).length)
+    throw new MultiPartySpecError(
+      `${p.badShareHashes.length} share hashes for ${maskIndices(p.badMembers).length} bad members`,
+    );
+  return p.signer.signTypedData({
+    domain: { ...MULTI_PARTY_RESULT_DOMAIN, chainId: Number(p.chainId), verifyingContract: p.coordinator },
+    types: COMMITTEE_BAD_SHARES_TYPES,
+    primaryType: "CommitteeBadShares",
+    message: {
+      jobId: p.jobId,
+      aggregateHash: p.aggregateHash,
+      badMembers: p.badMembers,
+      badShareHashes: [...p.badShareHashes],
+    },
+  });
+}
+
+// ----- bonds -----
+
+/**
+ * The indices whose bit is set in `mask`, ascending (the inverse of {@link indexMask}).
+ *
+ * @example
+ * maskIndices(5n); // [0, 2]
+ */
+export function maskIndices(mask: bigint): number[] {
+  const out: number[] = [];
+  for (let i = 0; mask >> BigInt(i) !== 0n; i++) if ((mask >> BigInt(i)) & 1n) out.push(i);
+  return out;
+}
+
+/**
+ * The committee members who recorded no share: bit i set for each member index below
+ * `committeeSize` whose bit is clear in `shareMask` (the coordinator's `committeeFault` mask).
+ *
+ * @example
+ * unsharedMembers(3, 0b010n); // 0b101n
+ */
+export function unsharedMembers(committeeSize: number, shareMask: bigint): bigint {
+  return ((1n << BigInt(committeeSize)) - 1n) & ~shareMask;
+}
+
+/**
+ * Whether every committee member has bonded: what a provider checks (`bondsOf`) before it bids on a
+ * job whose spec requires bonds. A member that did not bond by the bid deadline cannot share, and
+ * nothing of it can be forfeited if the quorum fails.
+ *
+ * @example
+ * const [bonded] = await coordinator.read.bondsOf([jobId]);
+ * if (!committeeFullyBonded(spec, bonded)) skipJob();
+ */
+export function committeeFullyBonded(spec: Pick<MultiPartySpec, "committee" | "memberBond">, bondedMask: bigint) {
+  if (spec.memberBond === 0n) return true;
+  return unsharedMembers(spec.committee.length, bondedMask) === 0n;
+}
+
+/** Parameters of {@link validQuorumPossible}. */
+export type ValidQuorumPossibleParameters = {
+  threshold: number;
+  committeeSize: number;
+  /** Recorded shares (`recordsOf`'s share mask). */
+  shareMask: bigint;
+  /** Recorded shares whose proof fails. */
+  badMembers: bigint;
+  /** Whether the share deadline has passed. */
+  windowOver: boolean;
+};
+
+/**
+ * Whether t valid shares can still be had: the recorded shares not named bad, plus the members who
+ * may still share while the window is open. `reportBadShares` is accepted only when this is false;
+ * until then the combiner waits (or combines the valid shares).
+ *
+ * @example
+ * validQuorumPossible({ threshold: 2, committeeSize: 3, shareMask: 3n, badMembers: 1n, windowOver: true }); // false
+ */
+export function validQuorumPossible(p: ValidQuorumPossibleParameters): boolean {
+  const recorded = maskIndices(p.shareMask).length;
+  const valid = recorded - maskIndices(p.badMembers & p.shareMask).length;
+  const open = p.windowOver ? 0 : p.committeeSize - recorded;
+  return valid + open >= p.threshold;
+}
+
+/** Parameters of {@link bondSettlement}. */
+export type BondSettlementParameters = {
+  spec: Pick<MultiPartySpec, "committee" | "memberBond">;
+  /** `bondsOf`'s bonded members. */
+  bondedMask: bigint;
+  /** `bondsOf`'s faulty members. */
+  faultyMask: bigint;
+  /** The job config's `slashBuyerShareBps`: the injured party's share of a slash. */
+  injuredShareBps: number | bigint;
+};
+
+/** What `settleBonds` credits (mirrors the contract's arithmetic). */
+export type BondSettlement = {
+  /** Members whose bond is returned, with the amount (their bond). */
+  returned: { member: number; account: Address; amount: bigint }[];
+  /** Members whose bond is forfeited. */
+  forfeitedMembers: bigint;
+  /** The provider's part of the forfeited bonds: `ceil(forfeited × share / 10,000)`. */
+  toProvider: bigint;
+  /** The rest, credited to the provider registry's treasury. */
+  toTreasury: bigint;
+};
+
+/**
+ * The settlement of a finished job's bonds, as `MultiPartyCoordinator.settleBonds` computes it:
+ * faulty bonded members forfeit their bond (the provider's part rounded up, the rest to the
+ * treasury); every other bonded member gets its bond back.
+ *
+ * @example
+ * const { toProvider } = bondSettlement({ spec, bondedMask: 7n, faultyMask: 4n, injuredShareBps: 7000 });
+ */
+export function bondSettlement(p: BondSettlementParameters): BondSettlement {
+  const bond = p.spec.memberBond;
+  const forfeitedMembers = p.bondedMask & p.faultyMask;
+  const returned = maskIndices(p.bondedMask & ~forfeitedMembers).map((member) => ({
+    member,
+    account: p.spec.committee[member] as Address,
+    amount: bond,
+  }));
+  const forfeited = BigInt(maskIndices(forfeitedMembers).length) * bond;
+  const toProvider = (forfeited * BigInt(p.injuredShareBps) + 9_999n) / 10_000n;
+  return { returned, forfeitedMembers, toProvider, toTreasury: forfeited - toProvider };
 }

@@ -13,6 +13,10 @@ interface IAttestationVerifier {
     ///         measurement, a PCK key hash, a statement signer) was revoked by governance at
     ///         `revokedAt`. The market releases a job without fault when that happened after the job
     ///         was posted: the provider could not have known when it bid.
+    /// @dev Implementations check revocation after every other check, so that this error never hides
+    ///      another defect of the evidence, and report a subject that had expired before it was revoked
+    ///      as expired instead. `subject` is the measurement, the PCK `keyHash`, or
+    ///      `bytes32(uint256(uint160(signer)))` for a statement signer.
     error AttestationRevoked(bytes32 subject, uint64 revokedAt);
 
     /// @notice Verifies `evidence` for `teeType` and that its report data equals `expectedReportData`.

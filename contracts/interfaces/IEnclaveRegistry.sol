@@ -50,8 +50,9 @@ interface IEnclaveRegistry {
     /// @param expiresAt Expiry timestamp, in the future.
     function allowMeasurement(TeeType teeType, bytes32 measurement, uint64 expiresAt) external;
 
-    /// @notice Revokes an allow-listed measurement. Owner only.
-    /// @dev Emits a {MeasurementRevoked} event.
+    /// @notice Revokes an allow-listed measurement, recording the time of revocation. Owner only.
+    /// @dev Revoking a revoked measurement changes nothing (the first `revokedAt` stands, no event); re-allowing
+    ///      it with {allowMeasurement} clears the revocation. Emits a {MeasurementRevoked} event.
     function revokeMeasurement(TeeType teeType, bytes32 measurement) external;
 
     /// @notice Sets the verifier for a TEE type (`address(0)` removes it). Owner only.
@@ -65,6 +66,8 @@ interface IEnclaveRegistry {
 
     /// @notice Verifies evidence with the TEE type's verifier and checks the measurement against the
     ///         allow-list. Reverts with the verifier's or this registry's error when anything fails.
+    /// @dev A verifier's {IAttestationVerifier-AttestationRevoked} (a revoked key or signer) passes through
+    ///      as is; the measurement is then not checked, since the verifier returned none.
     /// @param teeType The TEE type claimed by the evidence.
     /// @param evidence The evidence.
     /// @param expectedReportData The job binding the evidence must commit to.
@@ -76,7 +79,14 @@ interface IEnclaveRegistry {
 
     /// @notice {verifyEvidence} with a given verifier instead of the TEE type's current one: the market
     ///         passes the verifier pinned in a job's config, so a later {setVerifier} cannot turn a
-    ///         provider's honest evidence into a slash. Reverts `EnclaveRegistryNoVerifier` for zero.
+    ///         provider's honest evidence into a slash. Same checks: known TEE type, Simulated only when
+    ///         enabled, measurement allow-listed, unexpired and unrevoked. Reverts
+    ///         `EnclaveRegistryNoVerifier` for the zero address.
+    /// @param verifier The verifier to use.
+    /// @param teeType The TEE type claimed by the evidence.
+    /// @param evidence The evidence.
+    /// @param expectedReportData The job binding the evidence must commit to.
+    /// @return measurement The verified, allow-listed measurement.
     function verifyEvidenceWith(
         IAttestationVerifier verifier,
         TeeType teeType,
@@ -84,8 +94,9 @@ interface IEnclaveRegistry {
         bytes32 expectedReportData
     ) external view returns (bytes32 measurement);
 
-    /// @notice Reverts unless `measurement` is currently allow-listed for `teeType`; a revoked one
-    ///         reverts with {IAttestationVerifier-AttestationRevoked}.
+    /// @notice Reverts unless `measurement` is currently allow-listed for `teeType`. A measurement revoked
+    ///         while still valid reverts with {IAttestationVerifier-AttestationRevoked}`(measurement, revokedAt)`;
+    ///         one that expired before it was revoked with `EnclaveRegistryMeasurementExpired`.
     function checkMeasurement(TeeType teeType, bytes32 measurement) external view;
 
     /// @notice The allow-list entry of a measurement.

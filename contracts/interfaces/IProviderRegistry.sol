@@ -23,13 +23,24 @@ interface IProviderRegistry {
     /// @notice A provider's stake in one asset.
     /// @param free Stake that can be locked or put into unbonding.
     /// @param locked Stake locked by the market as job collateral.
-    /// @param unbonding Stake on its way out, withdrawable at `unbondingReadyAt`.
-    /// @param unbondingReadyAt When the unbonding amount can be withdrawn.
+    /// @param unbonding Stake on its way out: the sum of the pending withdrawal requests.
+    /// @param unbondingReadyAt The earliest `readyAt` among the pending withdrawal requests, i.e. when
+    ///        {withdraw} can next pay something (0 when none is pending).
     struct Stake {
         uint128 free;
         uint128 locked;
         uint128 unbonding;
         uint64 unbondingReadyAt;
+    }
+
+    /// @notice One pending withdrawal request: stake in unbonding, withdrawable from `readyAt` on.
+    /// @param id The request's id, sequential per provider and asset from 0.
+    /// @param readyAt When the request matures: its time of request plus the unbonding delay then.
+    /// @param amount The amount requested.
+    struct UnbondingRequest {
+        uint64 id;
+        uint64 readyAt;
+        uint128 amount;
     }
 
     /// @notice Thrown when a caller that is not the market calls a market-only function.
@@ -50,10 +61,13 @@ interface IProviderRegistry {
     error ProviderRegistryUnsupportedAsset(address asset);
     /// @notice Thrown when free (or locked) stake is smaller than the amount asked for.
     error ProviderRegistryInsufficientStake(uint256 available, uint256 required);
-    /// @notice Thrown when a withdrawal is attempted before the unbonding delay has passed.
+    /// @notice Thrown when a withdrawal is attempted before any pending request has matured; `readyAt`
+    ///         is when the earliest one matures.
     error ProviderRegistryUnbonding(uint64 readyAt);
-    /// @notice Thrown when nothing is unbonding.
+    /// @notice Thrown when nothing is unbonding (or, for the treasury, nothing has accrued).
     error ProviderRegistryNothingToWithdraw();
+    /// @notice Thrown when a provider already has `max` withdrawal requests pending in an asset.
+    error ProviderRegistryTooManyPendingWithdrawals(uint256 max);
     /// @notice Thrown when a configured share in basis points is above 10,000.
     error ProviderRegistryInvalidBps(uint256 bps);
     /// @notice Thrown when the unbonding delay is outside its allowed range.
@@ -73,9 +87,11 @@ interface IProviderRegistry {
     );
     /// @notice Emitted when stake is deposited.
     event StakeDeposited(address indexed provider, address indexed asset, uint256 amount);
-    /// @notice Emitted when free stake enters unbonding.
-    event UnbondingStarted(address indexed provider, address indexed asset, uint256 amount, uint64 readyAt);
-    /// @notice Emitted when unbonded stake is withdrawn.
+    /// @notice Emitted when free stake enters unbonding as withdrawal request `requestId`.
+    event UnbondingStarted(
+        address indexed provider, address indexed asset, uint64 indexed requestId, uint256 amount, uint64 readyAt
+    );
+    /// @notice Emitted when matured withdrawal requests are paid out (`amount` is their sum).
     event StakeWithdrawn(address indexed provider, address indexed asset, uint256 amount);
     /// @notice Emitted when the market locks collateral.
     event StakeLocked(address indexed provider, address indexed asset, uint256 amount);
@@ -121,16 +137,26 @@ interface IProviderRegistry {
     /// @param s Permit signature s.
     function depositTokenWithPermit(uint256 amount, uint256 deadline, uint8 v, bytes32 r, bytes32 s) external;
 
-    /// @notice Moves free stake into unbonding; it can be withdrawn after the unbonding delay.
-    /// @dev Restarts the delay for everything already unbonding in that asset. Emits an {UnbondingStarted} event.
+    /// @notice Moves free stake into unbonding as a new withdrawal request, which matures at the current
+    ///         time plus the current unbonding delay. Each request keeps its own clock: a new request
+    ///         never delays the ones already pending.
+    /// @dev At most `MAX_PENDING_WITHDRAWALS` requests per provider and asset can be pending (reverts
+    ///      `ProviderRegistryTooManyPendingWithdrawals`), which bounds the work of {withdraw}. Emits an
+    ///      {UnbondingStarted} event.
     /// @param asset `address(0)` for ETH or the stake token.
     /// @param amount Amount to unbond.
-    function requestWithdrawal(address asset, uint256 amount) external;
+    /// @return requestId The request's id (sequential per provider and asset, from 0).
+    function requestWithdrawal(address asset, uint256 amount) external returns (uint64 requestId);
 
-    /// @notice Withdraws all unbonded stake of `asset` to the caller.
-    /// @dev Emits a {StakeWithdrawn} event.
+    /// @notice Pays the caller every one of its matured withdrawal requests in `asset` (`readyAt` ≤ now),
+    ///         whatever their order: a request made under a shorter delay can mature before an earlier
+    ///         one. Requests not yet matured stay pending, in request order.
+    /// @dev Reverts `ProviderRegistryNothingToWithdraw` when no request is pending and
+    ///      `ProviderRegistryUnbonding(readyAt)` with the earliest `readyAt` when none has matured.
+    ///      Emits a {StakeWithdrawn} event.
     /// @param asset `address(0)` for ETH or the stake token.
-    function withdraw(address asset) external;
+    /// @return amount The amount paid.
+    function withdraw(address asset) external returns (uint256 amount);
 
     /// @notice Locks free stake as collateral for a job. Market only.
     /// @dev Emits a {StakeLocked} event.
@@ -192,4 +218,8 @@ interface IProviderRegistry {
 
     /// @notice The provider's stake in `asset`.
     function stakeOf(address provider, address asset) external view returns (Stake memory);
+
+    /// @notice The provider's pending withdrawal requests in `asset`, in request order (at most
+    ///         `MAX_PENDING_WITHDRAWALS`), matured or not.
+    function pendingWithdrawals(address provider, address asset) external view returns (UnbondingRequest[] memory);
 }

@@ -20,7 +20,8 @@ contract TestIntelQuoteHarness is IntelQuoteVerifier {
         returns (bytes32 measurement, bytes32 reportData, bytes32 reportDataTail)
     {
         (bytes calldata quote, uint256 pckX, uint256 pckY) = _decodeEvidence(evidence);
-        return _verifyQuote(teeType, quote, pckX, pckY);
+        (measurement, reportData, reportDataTail) = _verifyQuote(teeType, quote, pckX, pckY);
+        _checkPckKeyStatus(pckX, pckY);
     }
 
     /// @notice The quote signature check alone (reverts if invalid, else returns true).

@@ -2,10 +2,10 @@
 pragma solidity ^0.8.28;
 
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
-import {Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
 import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/MessageHashUtils.sol";
 
+import {Governed} from "../access/Governed.sol";
 import {IAttestationVerifier} from "../interfaces/IAttestationVerifier.sol";
 import {TeeType, TeeTypeSet} from "../types/TeeType.sol";
 
@@ -21,6 +21,11 @@ import {TeeType, TeeTypeSet} from "../types/TeeType.sol";
 ///         TRUST ASSUMPTION. The contract trusts the registered signers' statements entirely. Governance
 ///         registers a verifier key after checking that key's own attestation (it runs in a TEE whose quote
 ///         binds it), with an expiry, and revokes it when that trust ends.
+///
+///         Revocation. A signer revoked while still valid makes an otherwise valid statement revert with
+///         {IAttestationVerifier-AttestationRevoked}`(bytes32(uint256(uint160(signer))), revokedAt)`; the signer
+///         is checked after everything else, so the error never hides another defect of the evidence. A signer
+///         whose registration expired before it was revoked reports {AttestationStatementSignerExpired}.
 /// @dev Evidence encoding: `abi.encode(bytes32 measurement, bytes32 reportData, uint8 tcbStatus, uint64 expiresAt,
 ///      bytes signature)`. TCB statuses (`sdk/attestation/tcbStatus.ts`): 0 UpToDate, 1 SWHardeningNeeded,
 ///      2 ConfigurationNeeded, 3 ConfigurationAndSWHardeningNeeded, 4 OutOfDate, 5 OutOfDateConfigurationNeeded,
@@ -28,13 +33,13 @@ import {TeeType, TeeTypeSet} from "../types/TeeType.sol";
 ///      The EIP-712 domain is `{name: "BlindTraining AttestationStatement", version: "1", chainId,
 ///      verifyingContract: this}`. It is built here rather than with OpenZeppelin's `EIP712`, which in 5.7
 ///      accepts names of at most 31 bytes; this name (fixed by the SDK and the documentation) has 34.
-contract AttestationStatementVerifier is IAttestationVerifier, Ownable2Step {
+contract AttestationStatementVerifier is IAttestationVerifier, Governed {
     /// @notice Governance's record of one verifier key.
     /// @param expiresAt Last second (inclusive) its statements are accepted; zero means never registered.
-    /// @param revoked Whether governance revoked the key.
+    /// @param revokedAt When governance revoked the key (0: not revoked).
     struct Signer {
         uint64 expiresAt;
-        bool revoked;
+        uint64 revokedAt;
     }
 
     /// @notice EIP-712 type hash of the statement.
@@ -92,8 +97,6 @@ contract AttestationStatementVerifier is IAttestationVerifier, Ownable2Step {
     error AttestationStatementBadSignature();
     /// @notice Thrown when the recovered signer was never registered.
     error AttestationStatementSignerUnknown(address signer);
-    /// @notice Thrown when the recovered signer was revoked.
-    error AttestationStatementSignerRevoked(address signer);
     /// @notice Thrown when the recovered signer's registration has expired.
     error AttestationStatementSignerExpired(address signer, uint64 expiresAt);
 
@@ -116,16 +119,18 @@ contract AttestationStatementVerifier is IAttestationVerifier, Ownable2Step {
     function registerSigner(address signer, uint64 expiresAt) external onlyOwner {
         if (signer == address(0)) revert AttestationStatementZeroSigner();
         if (expiresAt <= block.timestamp) revert AttestationStatementExpiryInPast(expiresAt, block.timestamp);
-        _signers[signer] = Signer({expiresAt: expiresAt, revoked: false});
+        _signers[signer] = Signer({expiresAt: expiresAt, revokedAt: 0});
         emit StatementSignerRegistered(signer, expiresAt);
     }
 
-    /// @notice Revokes a registered verifier key.
+    /// @notice Revokes a registered verifier key, recording the time of revocation. Revoking a revoked key
+    ///         changes nothing: the first `revokedAt` stands.
     /// @param signer The key's address.
     function revokeSigner(address signer) external onlyOwner {
         Signer storage entry = _signers[signer];
         if (entry.expiresAt == 0) revert AttestationStatementSignerUnknown(signer);
-        entry.revoked = true;
+        if (entry.revokedAt != 0) return;
+        entry.revokedAt = uint64(block.timestamp);
         emit StatementSignerRevoked(signer);
     }
 
@@ -183,7 +188,10 @@ contract AttestationStatementVerifier is IAttestationVerifier, Ownable2Step {
         if (err != ECDSA.RecoverError.NoError) revert AttestationStatementBadSignature();
         Signer memory entry = _signers[signer];
         if (entry.expiresAt == 0) revert AttestationStatementSignerUnknown(signer);
-        if (entry.revoked) revert AttestationStatementSignerRevoked(signer);
+        // Revoked while still valid (whichever of revocation and expiry came first is reported).
+        if (entry.revokedAt != 0 && entry.revokedAt <= entry.expiresAt) {
+            revert AttestationRevoked(bytes32(uint256(uint160(signer))), entry.revokedAt);
+        }
         if (block.timestamp > entry.expiresAt) revert AttestationStatementSignerExpired(signer, entry.expiresAt);
     }
 

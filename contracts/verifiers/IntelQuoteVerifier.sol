@@ -2,8 +2,8 @@
 pragma solidity ^0.8.28;
 
 import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
-import {Ownable2Step} from "@openzeppelin/contracts/access/Ownable2Step.sol";
 
+import {Governed} from "../access/Governed.sol";
 import {IAttestationVerifier} from "../interfaces/IAttestationVerifier.sol";
 import {P256} from "../libraries/P256.sol";
 import {TeeType} from "../types/TeeType.sol";
@@ -26,6 +26,11 @@ import {TeeType} from "../types/TeeType.sol";
 ///         as governance's diligence, and every registration is an event anyone can re-check against
 ///         Intel's PCS. TCB status (TCB info, QE identity ISVSVN levels) is not evaluated on-chain either.
 ///
+///         Revocation. A key revoked while still valid makes otherwise valid evidence revert with
+///         {IAttestationVerifier-AttestationRevoked}`(keyHash, revokedAt)`; that check comes after every other
+///         one (report data included), so the error never hides another defect of the evidence. A key that
+///         expired before it was revoked reports {IntelQuotePckKeyExpired}.
+///
 ///         Modes. A production instance accepts `TeeType.Tdx` (TDX v4 layout, TEE type 0x81) and
 ///         `TeeType.Sgx` (SGX v3 layout, TEE type 0) and refuses `TeeType.Simulated`. A development instance
 ///         accepts `TeeType.Simulated` only — development quotes in the TDX v4 layout, signed by the
@@ -35,13 +40,13 @@ import {TeeType} from "../types/TeeType.sol";
 ///      chain behind it is never read); every read is bounds-checked against its length
 ///      ({IntelQuoteTruncated}). The signature data length (u32 after the body) and the certification data
 ///      size of a v4 quote are not interpreted: the fixed layout determines every offset.
-contract IntelQuoteVerifier is IAttestationVerifier, Ownable2Step {
+contract IntelQuoteVerifier is IAttestationVerifier, Governed {
     /// @notice Governance's record of one PCK public key.
     /// @param expiresAt Last second (inclusive) the key is accepted; zero means never registered.
-    /// @param revoked Whether governance revoked the key (e.g. listed by Intel's PCK CRL).
+    /// @param revokedAt When governance revoked the key, e.g. once Intel's PCK CRL lists it (0: not revoked).
     struct PckKey {
         uint64 expiresAt;
-        bool revoked;
+        uint64 revokedAt;
     }
 
     /// @notice Intel's quoting-enclave vendor id (939A7233-F79C-4CA9-940A-0DB3957F0607).
@@ -132,8 +137,6 @@ contract IntelQuoteVerifier is IAttestationVerifier, Ownable2Step {
     error IntelQuoteUnknownQeVendor(bytes16 vendorId);
     /// @notice Thrown when the PCK key in the evidence was never registered.
     error IntelQuotePckKeyUnknown(bytes32 keyHash);
-    /// @notice Thrown when the PCK key in the evidence was revoked.
-    error IntelQuotePckKeyRevoked(bytes32 keyHash);
     /// @notice Thrown when the PCK key in the evidence has expired.
     error IntelQuotePckKeyExpired(bytes32 keyHash, uint64 expiresAt);
     /// @notice Thrown when the body reports a debug enclave / TD.
@@ -181,18 +184,20 @@ contract IntelQuoteVerifier is IAttestationVerifier, Ownable2Step {
         if (!_isOnCurve(x, y)) revert IntelQuoteInvalidPckKey(x, y);
         if (expiresAt <= block.timestamp) revert IntelQuoteExpiryInPast(expiresAt, block.timestamp);
         bytes32 keyHash = pckKeyHash(x, y);
-        _pckKeys[keyHash] = PckKey({expiresAt: expiresAt, revoked: false});
+        _pckKeys[keyHash] = PckKey({expiresAt: expiresAt, revokedAt: 0});
         emit PckKeyRegistered(keyHash, x, y, expiresAt);
     }
 
-    /// @notice Revokes a registered PCK public key (e.g. once Intel's PCK CRL lists its certificate).
+    /// @notice Revokes a registered PCK public key (e.g. once Intel's PCK CRL lists its certificate), recording
+    ///         the time of revocation. Revoking a revoked key changes nothing: the first `revokedAt` stands.
     /// @param x The key's affine x coordinate.
     /// @param y The key's affine y coordinate.
     function revokePckKey(uint256 x, uint256 y) external onlyOwner {
         bytes32 keyHash = pckKeyHash(x, y);
         PckKey storage key = _pckKeys[keyHash];
         if (key.expiresAt == 0) revert IntelQuotePckKeyUnknown(keyHash);
-        key.revoked = true;
+        if (key.revokedAt != 0) return;
+        key.revokedAt = uint64(block.timestamp);
         emit PckKeyRevoked(keyHash, x, y);
     }
 
@@ -230,6 +235,8 @@ contract IntelQuoteVerifier is IAttestationVerifier, Ownable2Step {
         if (reportData != expectedReportData || reportDataTail != bytes32(0)) {
             revert IntelQuoteReportDataMismatch(reportData, reportDataTail, expectedReportData);
         }
+        // Last, so that a revocation is reported only for evidence that is otherwise valid.
+        _checkPckKeyStatus(pckX, pckY);
     }
 
     // ------------------------------------------------------------------------------------------------
@@ -259,7 +266,8 @@ contract IntelQuoteVerifier is IAttestationVerifier, Ownable2Step {
         quote = evidence[start:start + length];
     }
 
-    /// @notice Every check but the report data; returns the measurement and the body's 64-byte report data.
+    /// @notice Every check but the report data and the PCK key's expiry and revocation ({_checkPckKeyStatus});
+    ///         returns the measurement and the body's 64-byte report data.
     /// @param teeType The TEE type the evidence claims.
     /// @param quote The quote (full, or cut after the QE authentication data).
     /// @param pckX The PCK key's x coordinate.
@@ -273,7 +281,7 @@ contract IntelQuoteVerifier is IAttestationVerifier, Ownable2Step {
         returns (bytes32 measurement, bytes32 reportData, bytes32 reportDataTail)
     {
         bool tdx = _isTdxLayout(teeType);
-        _checkPckKey(pckX, pckY);
+        _checkPckKeyRegistered(pckX, pckY);
         _checkHeader(quote, tdx);
         uint256 signedLength = _signedLength(tdx);
         _need(quote, HEADER_BYTES, signedLength - HEADER_BYTES);
@@ -312,14 +320,22 @@ contract IntelQuoteVerifier is IAttestationVerifier, Ownable2Step {
         revert IntelQuoteUnsupportedTeeType(teeType);
     }
 
-    /// @notice Reverts unless the PCK key is registered, not revoked and not expired.
+    /// @notice Reverts unless the PCK key was registered.
     /// @param pckX The PCK key's x coordinate.
     /// @param pckY The PCK key's y coordinate.
-    function _checkPckKey(uint256 pckX, uint256 pckY) internal view {
+    function _checkPckKeyRegistered(uint256 pckX, uint256 pckY) internal view {
+        bytes32 keyHash = pckKeyHash(pckX, pckY);
+        if (_pckKeys[keyHash].expiresAt == 0) revert IntelQuotePckKeyUnknown(keyHash);
+    }
+
+    /// @notice Reverts if the (registered) PCK key was revoked while still valid, with
+    ///         {IAttestationVerifier-AttestationRevoked}, or else has expired; whichever came first is reported.
+    /// @param pckX The PCK key's x coordinate.
+    /// @param pckY The PCK key's y coordinate.
+    function _checkPckKeyStatus(uint256 pckX, uint256 pckY) internal view {
         bytes32 keyHash = pckKeyHash(pckX, pckY);
         PckKey memory key = _pckKeys[keyHash];
-        if (key.expiresAt == 0) revert IntelQuotePckKeyUnknown(keyHash);
-        if (key.revoked) revert IntelQuotePckKeyRevoked(keyHash);
+        if (key.revokedAt != 0 && key.revokedAt <= key.expiresAt) revert AttestationRevoked(keyHash, key.revokedAt);
         if (block.timestamp > key.expiresAt) revert IntelQuotePckKeyExpired(keyHash, key.expiresAt);
     }
 

@@ -1,10 +1,18 @@
-// Role: the aggregator (the provider, or its enclave), after the update deadline or once every
-// party has submitted. Reads which parties recorded an update, fetches each blob, checks it against
-// the recorded hash (a tampered or substituted blob is refused, naming the party), multiplies the
-// ciphertexts slot-wise, uploads the aggregate and records it with exactly the parties included.
-import type { Hex } from "viem";
+// Role: the aggregator (the provider's enclave, the provider's wallet records), after the update
+// deadline or once every party has submitted. Reads which parties recorded an update, fetches each
+// blob, checks it against the recorded hash (a tampered or substituted blob is refused, naming the
+// party), multiplies the ciphertexts slot-wise, uploads the aggregate and records it with exactly the
+// parties included and the enclave's signature vouching for it. The aggregate is deterministic in
+// the recorded updates: a committee member who cannot fetch it rebuilds the same bytes
+// (`buildAggregate`).
+import type { Hex, LocalAccount } from "viem";
 import type { BlobId } from "../../sdk/blobs/blobStore.ts";
-import { indexMask, recordedHashOf, verifyRecordedHash } from "../../sdk/multiParty.ts";
+import {
+  indexMask,
+  recordedHashOf,
+  signMultiPartyAggregate,
+  verifyRecordedHash,
+} from "../../sdk/multiParty.ts";
 import { aggregateCiphertextVectors } from "../../sdk/paillier/paillier.ts";
 import {
   checkJob,
@@ -14,7 +22,7 @@ import {
   readUpdateHash,
   recordAggregate,
 } from "./chain.ts";
-import { loadDealerOutput } from "./dealer.ts";
+import { type LoadedDealerOutput, loadDealerOutput } from "./dealer.ts";
 import { MultiPartyFlowError } from "./errors.ts";
 import { CiphertextVectorKind, decodeCiphertextVector, encodeCiphertextVector } from "./format.ts";
 
@@ -23,6 +31,8 @@ export type AggregateUpdatesParameters = {
   context: MultiPartyContext;
   /** The job's provider (the coordinator accepts the aggregate from it only). */
   wallet: MultiPartyWallet;
+  /** The attested enclave's signing key: it vouches for the aggregate it computed. */
+  enclaveSigner: LocalAccount;
   dealerOutputId: BlobId;
   /**
    * The blob ids the parties announced, by party index. Only parties that recorded an update are
@@ -44,47 +54,29 @@ export type AggregateUpdatesResult = {
   aggregateMs: number;
 };
 
+/** The aggregate of the recorded updates, as bytes (see {@link buildAggregate}). */
+export type BuiltAggregate = { bytes: Uint8Array; includedParties: number[]; includedMask: bigint };
+
 /**
- * Aggregates the recorded updates and records the aggregate.
- *
- * Throws `WindowOpen` while the update window is open and a party has not submitted, `NotRecorded`
- * when no party submitted, `MissingBlob` when a recorded party's blob id is not in `updates`,
- * `RecordedHashMismatchError` ("party i's update does not match its on-chain hash") for a tampered
- * blob, and `MalformedBlob` for a blob that hashes right but is not a valid update of this job.
+ * Builds the aggregate blob from the updates the coordinator recorded: each blob checked against its
+ * recorded hash, then multiplied slot-wise. Deterministic: anyone holding the update blobs gets the
+ * bytes the enclave vouched for. Throws as {@link aggregateUpdates} does (but never `WindowOpen`).
  *
  * @example
- * const { aggregateId } = await aggregateUpdates({ context, wallet: provider, dealerOutputId, updates });
+ * const { bytes } = await buildAggregate(context, dealer, updates);
  */
-export async function aggregateUpdates(
-  parameters: AggregateUpdatesParameters,
-): Promise<AggregateUpdatesResult> {
-  const { context, wallet } = parameters;
-  checkJob(context);
-  const { parameters: threshold, publicKeyCommitment } = await loadDealerOutput(
-    context,
-    parameters.dealerOutputId,
-  );
-  const records = await readRecords(context);
-  const included = records.updaters;
+export async function buildAggregate(
+  context: MultiPartyContext,
+  dealer: Pick<LoadedDealerOutput, "parameters" | "publicKeyCommitment">,
+  updates: ReadonlyMap<number, BlobId>,
+): Promise<BuiltAggregate> {
+  const { parameters: threshold, publicKeyCommitment } = dealer;
+  const included = (await readRecords(context)).updaters;
   if (included.length === 0)
     throw new MultiPartyFlowError("NotRecorded", `no data party recorded an update for job ${context.jobId}`);
-  if (included.length < context.terms.parties) {
-    const block = await context.publicClient.getBlock();
-    if (block.timestamp <= context.spec.updateDeadline) {
-      throw new MultiPartyFlowError(
-        "WindowOpen",
-        "the update window is open and not every party has submitted",
-        {
-          details: `${included.length} of ${context.terms.parties} parties submitted; the window closes after ${context.spec.updateDeadline}`,
-        },
-      );
-    }
-  }
-
-  const started = performance.now();
   const vectors: bigint[][] = [];
   for (const party of included) {
-    const id = parameters.updates.get(party);
+    const id = updates.get(party);
     if (id === undefined)
       throw new MultiPartyFlowError(
         "MissingBlob",
@@ -125,11 +117,56 @@ export async function aggregateUpdates(
     },
     aggregate,
   );
+  return { bytes, includedParties: included, includedMask: indexMask(included) };
+}
+
+/**
+ * Aggregates the recorded updates, has the enclave vouch for the aggregate and records it.
+ *
+ * Throws `WindowOpen` while the update window is open and a party has not submitted, `NotRecorded`
+ * when no party submitted, `MissingBlob` when a recorded party's blob id is not in `updates`,
+ * `RecordedHashMismatchError` ("party i's update does not match its on-chain hash") for a tampered
+ * blob, and `MalformedBlob` for a blob that hashes right but is not a valid update of this job.
+ *
+ * @example
+ * const { aggregateId } = await aggregateUpdates({ context, wallet: provider, enclaveSigner, dealerOutputId, updates });
+ */
+export async function aggregateUpdates(
+  parameters: AggregateUpdatesParameters,
+): Promise<AggregateUpdatesResult> {
+  const { context, wallet } = parameters;
+  checkJob(context);
+  const dealer = await loadDealerOutput(context, parameters.dealerOutputId);
+  const records = await readRecords(context);
+  if (records.updaters.length === 0)
+    throw new MultiPartyFlowError("NotRecorded", `no data party recorded an update for job ${context.jobId}`);
+  if (records.updaters.length < context.terms.parties) {
+    const block = await context.publicClient.getBlock();
+    if (block.timestamp <= context.spec.updateDeadline) {
+      throw new MultiPartyFlowError(
+        "WindowOpen",
+        "the update window is open and not every party has submitted",
+        {
+          details: `${records.updaters.length} of ${context.terms.parties} parties submitted; the window closes after ${context.spec.updateDeadline}`,
+        },
+      );
+    }
+  }
+
+  const started = performance.now();
+  const { bytes, includedParties, includedMask } = await buildAggregate(context, dealer, parameters.updates);
   const aggregateMs = performance.now() - started;
 
   const aggregateId = await context.blobs.put(bytes);
   const aggregateHash = recordedHashOf(bytes);
-  const includedMask = indexMask(included);
-  await recordAggregate(context, wallet, aggregateHash, includedMask);
-  return { aggregateId, aggregateHash, includedParties: included, includedMask, aggregateMs };
+  const enclaveSignature = await signMultiPartyAggregate({
+    signer: parameters.enclaveSigner,
+    chainId: await context.publicClient.getChainId(),
+    coordinator: context.coordinator,
+    jobId: context.jobId,
+    aggregateHash,
+    includedMask,
+  });
+  await recordAggregate(context, wallet, aggregateHash, includedMask, enclaveSignature);
+  return { aggregateId, aggregateHash, includedParties, includedMask, aggregateMs };
 }

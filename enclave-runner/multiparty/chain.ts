@@ -1,18 +1,26 @@
 // The job every role works on (chain, coordinator, terms, spec, blob store) and the coordinator
 // reads and writes they share. All chain access goes through the viem clients the caller passes.
-import type {
-  Account,
-  Address,
-  Chain,
-  Hex,
-  PublicClient,
-  TransactionReceipt,
-  Transport,
-  WalletClient,
+import {
+  type Account,
+  type Address,
+  bytesToHex,
+  type Chain,
+  erc20Abi,
+  type Hex,
+  hexToBytes,
+  type PublicClient,
+  type TransactionReceipt,
+  type Transport,
+  type WalletClient,
 } from "viem";
 import type { BlobStore } from "../../sdk/blobs/blobStore.ts";
 import { multiPartyCoordinatorAbi } from "../../sdk/generated/abis.ts";
-import { checkMultiPartySpec, type MultiPartySpec, MultiPartySpecError } from "../../sdk/multiParty.ts";
+import {
+  checkMultiPartySpec,
+  type MultiPartySpec,
+  MultiPartySpecError,
+  maskIndices,
+} from "../../sdk/multiParty.ts";
 import type { JobTerms } from "../../sdk/types.ts";
 import { MultiPartyFlowError } from "./errors.ts";
 
@@ -54,11 +62,9 @@ export type MultiPartyRecords = {
   aggregateHash: Hex | undefined;
 };
 
-/** The indices whose bit is set in `mask`, ascending. */
+/** The indices whose bit is set in `mask`, ascending (`maskIndices` of the SDK). */
 export function indicesOfMask(mask: bigint): number[] {
-  const out: number[] = [];
-  for (let i = 0; mask >> BigInt(i) !== 0n; i++) if ((mask >> BigInt(i)) & 1n) out.push(i);
-  return out;
+  return maskIndices(mask);
 }
 
 /** Checks the spec against the terms (the coordinator's own rules): throws `BadJob` otherwise. */
@@ -175,12 +181,16 @@ export function recordUpdate(
   );
 }
 
-/** `recordAggregate(jobId, terms, spec, aggregateHash, includedMask)` from the provider's wallet. */
+/**
+ * `recordAggregate(jobId, terms, spec, aggregateHash, includedMask, enclaveSignature)` from the
+ * provider's wallet; the signature is the enclave's `signMultiPartyAggregate`.
+ */
 export function recordAggregate(
   context: MultiPartyContext,
   wallet: MultiPartyWallet,
   aggregateHash: Hex,
   includedMask: bigint,
+  enclaveSignature: Hex,
 ): Promise<TransactionReceipt> {
   const { coordinator: address, jobId, terms, spec } = context;
   return confirmRecord(
@@ -189,7 +199,7 @@ export function recordAggregate(
       address,
       abi: multiPartyCoordinatorAbi,
       functionName: "recordAggregate",
-      args: [jobId, terms, spec, aggregateHash, includedMask],
+      args: [jobId, terms, spec, aggregateHash, includedMask, enclaveSignature],
     }),
     "recordAggregate",
   );
@@ -212,5 +222,163 @@ export function recordShare(
       args: [jobId, terms, spec, BigInt(memberIndex), shareHash],
     }),
     `recordShare of member ${memberIndex}`,
+  );
+}
+
+/** `publishShare(jobId, terms, spec, memberIndex, share)` from the member's wallet (bonded jobs). */
+export function publishShare(
+  context: MultiPartyContext,
+  wallet: MultiPartyWallet,
+  memberIndex: number,
+  share: Uint8Array,
+): Promise<TransactionReceipt> {
+  const { coordinator: address, jobId, terms, spec } = context;
+  return confirmRecord(
+    context,
+    wallet.writeContract({
+      address,
+      abi: multiPartyCoordinatorAbi,
+      functionName: "publishShare",
+      args: [jobId, terms, spec, BigInt(memberIndex), bytesToHex(share)],
+    }),
+    `publishShare of member ${memberIndex}`,
+  );
+}
+
+/**
+ * The share bytes members published on-chain (`SharePublished` events), by member index: what the
+ * combiner falls back to when a share blob is unavailable or not the recorded one.
+ */
+export async function readPublishedShares(context: MultiPartyContext): Promise<Map<number, Uint8Array>> {
+  const logs = await context.publicClient.getContractEvents({
+    address: context.coordinator,
+    abi: multiPartyCoordinatorAbi,
+    eventName: "SharePublished",
+    args: { jobId: context.jobId },
+    fromBlock: 0n,
+  });
+  const out = new Map<number, Uint8Array>();
+  for (const log of logs) {
+    const { memberIndex, share } = log.args;
+    if (memberIndex !== undefined && share !== undefined) out.set(Number(memberIndex), hexToBytes(share));
+  }
+  return out;
+}
+
+/** The committee's bonds and faults (`bondsOf`). */
+export type MultiPartyBonds = { bondedMask: bigint; faultyMask: bigint; settled: boolean };
+
+/** Reads `bondsOf(jobId)`. */
+export async function readBonds(context: MultiPartyContext): Promise<MultiPartyBonds> {
+  const [bondedMask, faultyMask, settled] = await context.publicClient.readContract({
+    address: context.coordinator,
+    abi: multiPartyCoordinatorAbi,
+    functionName: "bondsOf",
+    args: [context.jobId],
+  });
+  return { bondedMask, faultyMask, settled };
+}
+
+/**
+ * Deposits member `memberIndex`'s bond (`spec.memberBond` in the job's asset): ETH as value, or the
+ * stake token after approving the coordinator for exactly the bond.
+ */
+export async function depositBond(
+  context: MultiPartyContext,
+  wallet: MultiPartyWallet,
+  memberIndex: number,
+): Promise<TransactionReceipt> {
+  const { coordinator: address, jobId, terms, spec } = context;
+  const eth = BigInt(terms.asset) === 0n;
+  if (!eth) {
+    await confirmRecord(
+      context,
+      wallet.writeContract({
+        address: terms.asset,
+        abi: erc20Abi,
+        functionName: "approve",
+        args: [address, spec.memberBond],
+      }),
+      `approval of member ${memberIndex}'s bond`,
+    );
+  }
+  return confirmRecord(
+    context,
+    wallet.writeContract({
+      address,
+      abi: multiPartyCoordinatorAbi,
+      functionName: "depositBond",
+      args: [jobId, terms, spec, BigInt(memberIndex)],
+      value: eth ? spec.memberBond : 0n,
+    }),
+    `depositBond of member ${memberIndex}`,
+  );
+}
+
+/** `reportMissingShares(jobId, terms, spec)`: after the share window, when fewer than t shares were recorded. */
+export function reportMissingShares(
+  context: MultiPartyContext,
+  wallet: MultiPartyWallet,
+): Promise<TransactionReceipt> {
+  const { coordinator: address, jobId, terms, spec } = context;
+  return confirmRecord(
+    context,
+    wallet.writeContract({
+      address,
+      abi: multiPartyCoordinatorAbi,
+      functionName: "reportMissingShares",
+      args: [jobId, terms, spec],
+    }),
+    "reportMissingShares",
+  );
+}
+
+/** The combiner's signed finding that some recorded shares fail their proofs (settle.ts). */
+export type BadSharesStatement = {
+  badMembers: bigint;
+  /** `CommitteeBadShares` in the coordinator's domain, binding the judged share hashes. */
+  committeeSignature: Hex;
+  /** `JobFailure(CommitteeBadShares)` in the market's domain. */
+  failureSignature: Hex;
+};
+
+/** `reportBadShares(…)`: records the faults and relays the failure to the market in one transaction. */
+export function reportBadShares(
+  context: MultiPartyContext,
+  wallet: MultiPartyWallet,
+  statement: BadSharesStatement,
+): Promise<TransactionReceipt> {
+  const { coordinator: address, jobId, terms, spec } = context;
+  return confirmRecord(
+    context,
+    wallet.writeContract({
+      address,
+      abi: multiPartyCoordinatorAbi,
+      functionName: "reportBadShares",
+      args: [
+        jobId,
+        terms,
+        spec,
+        statement.badMembers,
+        statement.committeeSignature,
+        statement.failureSignature,
+      ],
+    }),
+    "reportBadShares",
+  );
+}
+
+/** `settleBonds(jobId, terms, spec)`, once the job is final. */
+export function settleBonds(context: MultiPartyContext, wallet: MultiPartyWallet): Promise<TransactionReceipt> {
+  const { coordinator: address, jobId, terms, spec } = context;
+  return confirmRecord(
+    context,
+    wallet.writeContract({
+      address,
+      abi: multiPartyCoordinatorAbi,
+      functionName: "settleBonds",
+      args: [jobId, terms, spec],
+    }),
+    "settleBonds",
   );
 }

@@ -24,6 +24,8 @@ export const MultiPartyFlowErrorCode = {
   WeightOverflow: "WeightOverflow",
   /** A record transaction reverted. */
   TransactionReverted: "TransactionReverted",
+  /** Bad shares cannot be stated yet: t valid shares can still be had (wait, or combine). */
+  ValidQuorumPossible: "ValidQuorumPossible",
 } as const;
 /** One {@link MultiPartyFlowErrorCode}. */
 export type MultiPartyFlowErrorCode = (typeof MultiPartyFlowErrorCode)[keyof typeof MultiPartyFlowErrorCode];

@@ -11,7 +11,7 @@ import type { EvalReport } from "./evaluation.ts";
 
 /** Format tag and version of the bundle. */
 export const BUNDLE_FORMAT = "blind-training/evidence-bundle";
-export const BUNDLE_VERSION = 1;
+export const BUNDLE_VERSION = 2;
 
 /** The bundle's content (before the signature). */
 export type EvidenceBundleBody = {
@@ -25,6 +25,8 @@ export type EvidenceBundleBody = {
   /** Why the run failed: a RunnerError code, the stage and a message without data. */
   error?: { code: string; stage: string; message: string } | undefined;
   baseModel?: { name: string; sha256: Hex } | undefined;
+  /** The delivery the owner key recorded on chain (DataDelivery): its data hash and blobs, train then eval. */
+  delivery?: { dataHash: Hex; blobs: { id: string; bytes: number }[] } | undefined;
   inputs?:
     | { trainBlob: string; evalBlob: string; trainRows: number; evalRows: number; tokens: number }
     | undefined;
@@ -32,11 +34,31 @@ export type EvidenceBundleBody = {
   metric?: { correct: number; total: number; tau: number; met: boolean } | undefined;
   evaluation?: { base: EvalReport; finetuned: EvalReport } | undefined;
   adapter?: { blobId: string; bytes: number } | undefined;
-  /** The exact arguments of JobMarket.submitResult after (jobId, terms). */
-  submitResult?: { modelCommitment: Hex; modelCiphertextHash: Hex; proof: Hex } | undefined;
+  /**
+   * The `Result` of JobMarket.submitResult(jobId, terms, result), field for field: the proven outcome
+   * `thresholdMet` and the enclave's EIP-712 `TrainingResult` signature (JobMarket domain).
+   */
+  submitResult?:
+    | {
+        modelCommitment: Hex;
+        modelCiphertextHash: Hex;
+        thresholdMet: boolean;
+        proof: Hex;
+        enclaveSignature: Hex;
+      }
+    | undefined;
+  /**
+   * When the buyer's data makes the job impossible: the arguments of
+   * JobMarket.submitFailure(jobId, terms, statement, signature) — the enclave's EIP-712 `JobFailure`
+   * over the recorded delivery's data hash (`faultyMembers` as a decimal string).
+   */
+  submitFailure?: { statement: FailureStatementJson; reasonName: string; signature: Hex } | undefined;
   /** Milliseconds per stage. */
   timings: Record<string, number>;
 };
+
+/** `IJobMarket.FailureStatement` as JSON (`faultyMembers` is a uint256: a decimal string). */
+export type FailureStatementJson = { reason: number; dataHash: Hex; faultyMembers: string };
 
 /** A signed bundle. */
 export type EvidenceBundle = EvidenceBundleBody & { signature?: Hex | undefined };
@@ -65,3 +87,23 @@ export async function writeJsonAtomic(file: string, value: unknown): Promise<voi
   await writeFile(temp, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o644 });
   await rename(temp, file);
 }
+
+/** Format tag of the failure statement file (`failure.json`). */
+export const FAILURE_FORMAT = "blind-training/failure-statement";
+
+/**
+ * The failure statement file: what the provider node submits with `JobMarket.submitFailure` when
+ * the buyer's data makes the job impossible. Carries no data: the reason, the recorded delivery's
+ * data hash, the enclave's signature and the error's code, stage and message.
+ */
+export type FailureStatementFile = {
+  format: typeof FAILURE_FORMAT;
+  version: 1;
+  job: { chainId: string; market: Address; jobId: string };
+  /** The attested signer (`getJob(jobId).enclaveSigner`) that signed the statement. */
+  enclaveSigner: Address;
+  statement: FailureStatementJson;
+  reasonName: string;
+  signature: Hex;
+  error: { code: string; stage: string; message: string };
+};

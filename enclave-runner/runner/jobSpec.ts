@@ -44,8 +44,9 @@ const BIGINT_TERMS = [
   "bidDeadline",
   "attestDeadline",
   "deliveryDeadline",
+  "dataDeadline",
 ] as const;
-const NUMBER_TERMS = ["teeTypes", "parties", "threshold", "committeeSize"] as const;
+const NUMBER_TERMS = ["teeTypes", "parties", "threshold", "committeeSize", "configId"] as const;
 const HEX32_TERMS = [
   "specHash",
   "datasetCommitment",

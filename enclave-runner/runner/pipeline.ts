@@ -1,10 +1,16 @@
 // The enclave runner's job pipeline (MISSION.md §4 steps 3–7, the enclave's side):
-//   keys → evidence → attestation accepted on chain → buyer's delivery → fetch + decrypt in memory →
-//   parse → train (with progress) → check against the reference and the posted commitments →
-//   evaluate → prove → encrypt the adapter to the buyer → signed evidence bundle.
-// Every run ends with a bundle: on failure it names the stage and a RunnerError code, and no adapter
-// is produced. Plaintext, keys and weights stay in this process's memory: nothing here writes them
-// to disk or passes them to the log, and decrypted buffers and the private key are zeroed at the end.
+//   keys → evidence → attestation accepted on chain → the buyer's delivery recorded on chain →
+//   fetch the recorded blobs + decrypt in memory → parse → train (with progress) → check against the
+//   reference and the posted commitments → evaluate → encrypt the adapter to the buyer → prove →
+//   sign the result → signed evidence bundle.
+// Every run ends with a bundle. A successful run carries the `Result` of `submitResult` (the proven
+// outcome and the enclave's EIP-712 signature): BelowThreshold is an outcome, not a failure. A run
+// that fails because of the buyer's data (docs/OUTCOMES.md: not matching the commitments,
+// undecryptable or unparsable, out of the fixed-point range) carries the enclave's signed
+// `JobFailure` statement over the recorded delivery instead; other failures name the stage and a
+// RunnerError code, and no adapter is produced. Plaintext, keys and weights stay in this process's
+// memory: nothing here writes them to disk or passes them to the log, and decrypted buffers and the
+// private key are zeroed at the end.
 import { x25519 } from "@noble/curves/ed25519.js";
 import { type Address, bytesToHex, type Hex, toHex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
@@ -17,17 +23,13 @@ import {
   verifyIntelQuote,
 } from "../../sdk/attestation/intelVerify.node.ts";
 import { encodeIntelEvidence } from "../../sdk/attestation/onchain.ts";
-import {
-  type BlobId,
-  type BlobStore,
-  BlobStoreError,
-  blobIdHex,
-  parseBlobId,
-} from "../../sdk/blobs/blobStore.ts";
+import { type BlobId, type BlobStore, BlobStoreError, blobIdHex } from "../../sdk/blobs/blobStore.ts";
+import { type FailureStatement, signJobFailure, signTrainingResult } from "../../sdk/enclaveStatements.ts";
 import { decryptEnvelope, EnvelopeError } from "../../sdk/envelope/index.ts";
 import { hashJobTerms } from "../../sdk/jobTerms.ts";
 import {
   commitWeights,
+  type DataRow,
   encodeTrainingProof,
   evaluate,
   FixedPointOverflowError,
@@ -37,17 +39,30 @@ import {
   rowsRoot,
   TrainingInputError,
 } from "../../sdk/training/index.ts";
-import { JobStatus, TeeType } from "../../sdk/types.ts";
+import { FailureReason, JobStatus, nameOf, TeeType } from "../../sdk/types.ts";
 import type { Evidence, EvidenceSource } from "../attestation/evidenceSource.ts";
 import { RunnerError, type RunnerErrorCode } from "../errors.ts";
-import type { BaseModel } from "../model/index.ts";
+import { type BaseModel, Featurizer } from "../model/index.ts";
 import type { TrainerBackend, TrainerProgress } from "../trainer/backend.ts";
+import { BuiltinTrainer } from "../trainer/builtin.ts";
 import { sameWeights, trainAllSegments } from "../trainer/sgd.ts";
-import { type EvidenceBundle, type EvidenceBundleBody, signBundle, writeJsonAtomic } from "./bundle.ts";
-import { parseDataset } from "./dataset.ts";
+import {
+  type EvidenceBundle,
+  type EvidenceBundleBody,
+  FAILURE_FORMAT,
+  type FailureStatementFile,
+  signBundle,
+  writeJsonAtomic,
+} from "./bundle.ts";
+import { type LabeledText, parseDataset } from "./dataset.ts";
 import { evaluateAdapter } from "./evaluation.ts";
-import type { JobSpec } from "./jobSpec.ts";
-import { type MarketReader, waitForAttestation } from "./market.ts";
+import { DEFAULT_MAX_DATASET_BYTES, type JobSpec } from "./jobSpec.ts";
+import {
+  type MarketReader,
+  type RecordedDelivery,
+  waitForAttestation,
+  waitForRecordedDelivery,
+} from "./market.ts";
 
 /** What the provider node must submit with `JobMarket.submitAttestation`. */
 export type AttestationRequest = {
@@ -61,9 +76,6 @@ export type AttestationRequest = {
   /** The evidence exactly as the platform produced it (a full quote with its PCK chain, or a report), for off-chain verification. */
   rawEvidence: Hex;
 };
-
-/** The buyer's delivery: the blob ids of the encrypted training and eval sets. */
-export type Delivery = { train: BlobId; eval: BlobId };
 
 /** One structured log event. Never carries data, keys or weights. */
 export type RunnerEvent = { stage: string; msg: string } & Record<string, string | number | boolean>;
@@ -81,14 +93,16 @@ export type RunJobOptions = {
   circuit?: { wasm: string; zkey: string } | undefined;
   /** Hands the attestation to the provider node (the CLI writes attestation.json). */
   publishAttestation: (request: AttestationRequest) => Promise<void>;
-  /** Resolves when the buyer's delivery arrives (the CLI polls a file). */
-  waitForDelivery: () => Promise<Delivery>;
   /** Where the evidence bundle is written (atomically); omit to only return it. */
   bundlePath?: string | undefined;
+  /** Where a failure statement is written (atomically) when the buyer's data makes the job impossible. */
+  failurePath?: string | undefined;
   /** Structured log sink (default: none). */
   log?: ((event: RunnerEvent) => void) | undefined;
   /** Milliseconds to wait for the attestation to be accepted (default 10 min) and poll interval (default 1 s). */
   attestationTimeoutMs?: number | undefined;
+  /** Milliseconds to wait for the delivery record (default: the attestation timeout). The data deadline ends the wait too. */
+  deliveryTimeoutMs?: number | undefined;
   pollMs?: number | undefined;
   /** Time used to validate the enclave's own certificate chain (default now). */
   now?: Date | undefined;
@@ -112,9 +126,10 @@ const STAGE_CODE: Record<string, RunnerErrorCode> = {
   parse: "BadData",
   train: "TrainerFailed",
   verify: "TrainerFailed",
-  evaluate: "TrainingRejected",
+  evaluate: "TrainerFailed",
   prove: "ProofFailed",
   encrypt: "ProofFailed",
+  sign: "ProofFailed",
 };
 
 /** Maps any error of a stage to a RunnerError with a message that carries no data. */
@@ -135,10 +150,58 @@ function asRunnerError(stage: string, e: unknown): RunnerError {
   return new RunnerError(STAGE_CODE[stage] ?? "TrainerFailed", message, { cause: e });
 }
 
+/** Codes that mean the recorded data could not be decrypted or parsed (once fetched as recorded). */
+const MALFORMED_CODES = new Set<RunnerErrorCode>([
+  "CorruptCiphertext",
+  "WrongJob",
+  "BadData",
+  "EmptyDataset",
+  "WrongRowCount",
+]);
+
+/**
+ * The buyer-side failure reason of a run's error, or undefined when the failure is not provably the
+ * buyer's (docs/OUTCOMES.md). Only errors about the recorded data, after every blob was fetched as
+ * recorded, qualify: undecryptable or unparsable → DataMalformed; rows whose commitments differ from
+ * the posted ones → DataMismatch; rows out of the fixed-point range → DataOverflow (the last two
+ * only after the runner recomputed the features itself: an untrusted backend cannot blame the buyer).
+ * A dataset over the job spec's `maxDatasetBytes` is the buyer's only above the runner's own ceiling
+ * ({@link DEFAULT_MAX_DATASET_BYTES}): the spec's limit is not on chain, so a provider that lowered it
+ * must not earn the cancellation fee with it.
+ *
+ * @param error The run's error.
+ * @param context `fetched`: every recorded blob was fetched and matched its id and size;
+ *        `oversize`: the size that exceeded the limit, when the error is `DatasetTooLarge`.
+ * @returns `DataMalformed`, `DataMismatch`, `DataOverflow` or undefined.
+ * @example
+ * buyerFailureReason(new RunnerError("BadData", "training set line 3 is not valid JSON"), { fetched: true }); // DataMalformed
+ */
+export function buyerFailureReason(
+  error: RunnerError,
+  context: { fetched: boolean; oversize?: number | undefined; dataOverflow?: boolean | undefined },
+): FailureReason | undefined {
+  if (!context.fetched) return undefined;
+  if (MALFORMED_CODES.has(error.code)) return FailureReason.DataMalformed;
+  if (error.code === "DatasetTooLarge")
+    return context.oversize !== undefined && context.oversize > DEFAULT_MAX_DATASET_BYTES
+      ? FailureReason.DataMalformed
+      : undefined;
+  if (error.code === "CommitmentMismatch")
+    return context.dataOverflow ? FailureReason.DataOverflow : FailureReason.DataMismatch;
+  if (error.code === "TrainingRejected" && context.dataOverflow) return FailureReason.DataOverflow;
+  return undefined;
+}
+
+/** The envelope limit of a plaintext limit: AES-GCM tags per 1 KiB chunk plus the header. */
+function envelopeLimitOf(maxPlaintextBytes: number): number {
+  return maxPlaintextBytes + Math.ceil(maxPlaintextBytes / 1024) * 16 + 4096;
+}
+
 /**
  * Runs one job end to end inside the enclave and returns the signed evidence bundle (also written to
  * `bundlePath`). Never throws for a bad job, bad data or a failed check: the bundle's `status` is
- * "failed" and `error` says why. Throws only for programming errors of the caller (bad options).
+ * "failed" and `error` says why; when the failure is the buyer's, `submitFailure` carries the signed
+ * statement (also written to `failurePath`). Throws only for programming errors of the caller.
  */
 export async function runJob(options: RunJobOptions): Promise<EvidenceBundle> {
   const { spec } = options;
@@ -146,17 +209,21 @@ export async function runJob(options: RunJobOptions): Promise<EvidenceBundle> {
   const timings: Record<string, number> = {};
   const body: EvidenceBundleBody = {
     format: "blind-training/evidence-bundle",
-    version: 1,
+    version: 2,
     status: "failed",
     job: { chainId: spec.chainId.toString(), market: spec.market, jobId: spec.jobId.toString() },
     runner: { trainer: options.trainer.name, evidenceSource: options.evidenceSource.name },
     baseModel: spec.baseModel,
     timings,
   };
+  const domain = { chainId: Number(spec.chainId), jobMarket: spec.market };
   // Secrets of this run, wiped in `finally`.
   const encryptionSecret = x25519.utils.randomSecretKey();
   const signer = privateKeyToAccount(generatePrivateKey());
   const plaintexts: Uint8Array[] = [];
+  // What the failure classification needs to know.
+  let recorded: RecordedDelivery | undefined;
+  const fault: { fetched: boolean; oversize?: number; dataOverflow?: boolean } = { fetched: false };
   let stage = "check";
   const timed = async <T>(name: string, work: () => Promise<T> | T): Promise<T> => {
     stage = name;
@@ -167,6 +234,7 @@ export async function runJob(options: RunJobOptions): Promise<EvidenceBundle> {
       timings[name] = Math.round(performance.now() - t0);
     }
   };
+  let failure: FailureStatementFile | undefined;
   try {
     // 0. The job on chain is the one in the spec, and still open to this provider.
     await timed("check", async () => {
@@ -180,6 +248,11 @@ export async function runJob(options: RunJobOptions): Promise<EvidenceBundle> {
         throw new RunnerError(
           "JobMismatch",
           `job ${spec.jobId} is in status ${job.status}, not waiting for an attestation`,
+        );
+      if (spec.terms.parties !== 1)
+        throw new RunnerError(
+          "JobMismatch",
+          `job ${spec.jobId} is a multi-party job (${spec.terms.parties} parties): run it with enclave-runner/multiparty`,
         );
       if (options.baseModel.sha256 !== spec.baseModel.sha256)
         throw new RunnerError(
@@ -226,31 +299,86 @@ export async function runJob(options: RunJobOptions): Promise<EvidenceBundle> {
     });
 
     // 3. Only an attestation the market accepted lets the buyer send data: wait for it.
+    const attestationTimeoutMs = options.attestationTimeoutMs ?? 600_000;
+    const pollMs = options.pollMs ?? 1000;
     const job = await timed("await-attestation", () =>
       waitForAttestation(options.market, spec.jobId, signer.address, {
-        timeoutMs: options.attestationTimeoutMs ?? 600_000,
-        pollMs: options.pollMs ?? 1000,
+        timeoutMs: attestationTimeoutMs,
+        pollMs,
       }),
     );
     log({ stage: "await-attestation", msg: "attestation accepted on chain", provider: job.provider });
 
-    // 4. The buyer's delivery: fetch, decrypt in memory, parse.
-    const delivery = await timed("await-delivery", async () => {
-      const d = await options.waitForDelivery();
-      return { train: parseBlobId(d.train), eval: parseBlobId(d.eval) };
-    });
-    const envelopes = await timed("fetch", async () => ({
-      train: await options.blobs.get(delivery.train),
-      eval: await options.blobs.get(delivery.eval),
-    }));
-    // An envelope over the limit cannot hold an acceptable dataset: refuse before decrypting.
-    const envelopeLimit = spec.maxDatasetBytes + Math.ceil(spec.maxDatasetBytes / 1024) * 16 + 4096;
-    for (const [what, e] of Object.entries(envelopes))
-      if (e.length > envelopeLimit)
+    // 4. The buyer's delivery as its owner key recorded it on chain: exactly the training set's and
+    //    the eval set's blobs, fetched by content address and checked against the recorded sizes.
+    const delivery = await timed("await-delivery", () =>
+      waitForRecordedDelivery(options.market, spec.jobId, spec.terms, {
+        timeoutMs: options.deliveryTimeoutMs ?? attestationTimeoutMs,
+        pollMs,
+      }),
+    );
+    recorded = delivery;
+    body.delivery = {
+      dataHash: delivery.dataHash,
+      blobs: delivery.blobIds.map((id, i) => ({
+        id: `sha256:${id.slice(2)}`,
+        bytes: Number(delivery.sizes[i]),
+      })),
+    };
+    log({ stage: "await-delivery", msg: "delivery recorded on chain", blobs: delivery.blobIds.length });
+    const envelopes = await timed("fetch", async () => {
+      const ids = delivery.blobIds.map((id) => `sha256:${id.slice(2).toLowerCase()}` as BlobId);
+      const [trainId, evalId] = ids;
+      if (ids.length !== 2 || trainId === undefined || evalId === undefined) {
+        fault.fetched = true; // the record itself is the buyer's, signed by its owner key
         throw new RunnerError(
-          "DatasetTooLarge",
-          `the ${what} envelope has ${e.length} bytes, beyond the limit of ${spec.maxDatasetBytes} plaintext bytes`,
+          "BadData",
+          `the recorded delivery lists ${ids.length} blob(s); a single-party job delivers exactly 2 (training set, eval set)`,
         );
+      }
+      // An envelope over the limit cannot hold an acceptable dataset: refuse before fetching.
+      const limit = envelopeLimitOf(spec.maxDatasetBytes);
+      for (const [i, what] of ["training", "eval"].entries()) {
+        const size = Number(delivery.sizes[i]);
+        if (size > limit) {
+          fault.fetched = true;
+          if (size > envelopeLimitOf(DEFAULT_MAX_DATASET_BYTES)) fault.oversize = size;
+          throw new RunnerError(
+            "DatasetTooLarge",
+            `the recorded ${what} envelope has ${size} bytes, beyond the limit of ${spec.maxDatasetBytes} plaintext bytes`,
+          );
+        }
+      }
+      const fetchOne = async (id: BlobId, i: number, what: string) => {
+        let bytes: Uint8Array;
+        try {
+          bytes = await options.blobs.get(id);
+        } catch (e) {
+          const reason = e instanceof Error ? (e.message.split("\n")[0] ?? e.name) : String(e);
+          throw new RunnerError(
+            "BlobUnavailable",
+            `the recorded ${what} blob ${id} cannot be fetched (${reason}); the provider may challenge the delivery's availability (DataDelivery.challengeDelivery)`,
+            { cause: e },
+          );
+        }
+        return { bytes, size: BigInt(bytes.length), expected: delivery.sizes[i] };
+      };
+      const train = await fetchOne(trainId, 0, "training");
+      const evalSet = await fetchOne(evalId, 1, "eval");
+      // Both blobs are the buyer's recorded content (the store checks SHA-256): from here on, what
+      // fails is the buyer's data.
+      fault.fetched = true;
+      for (const [what, b] of [
+        ["training", train],
+        ["eval", evalSet],
+      ] as const)
+        if (b.size !== b.expected)
+          throw new RunnerError(
+            "BadData",
+            `the ${what} blob has ${b.size} bytes; the delivery record says ${b.expected}`,
+          );
+      return { train: train.bytes, eval: evalSet.bytes };
+    });
     const decrypted = await timed("decrypt", async () => {
       const open = async (envelope: Uint8Array) => {
         const p = await decryptEnvelope({
@@ -264,22 +392,27 @@ export async function runJob(options: RunJobOptions): Promise<EvidenceBundle> {
       return { train: await open(envelopes.train), eval: await open(envelopes.eval) };
     });
     const { params } = spec.training;
-    const data = await timed("parse", () => ({
-      train: parseDataset(
-        decrypted.train,
-        {
-          classes: params.classes,
-          rows: params.segments * params.steps * params.batchSize,
-          maxBytes: spec.maxDatasetBytes,
-        },
-        "training set",
-      ),
-      eval: parseDataset(
-        decrypted.eval,
-        { classes: params.classes, rows: params.evalRows, maxBytes: spec.maxDatasetBytes },
-        "eval set",
-      ),
-    }));
+    const data = await timed("parse", () => {
+      for (const p of [decrypted.train, decrypted.eval])
+        if (p.length > spec.maxDatasetBytes && p.length > DEFAULT_MAX_DATASET_BYTES)
+          fault.oversize = p.length;
+      return {
+        train: parseDataset(
+          decrypted.train,
+          {
+            classes: params.classes,
+            rows: params.segments * params.steps * params.batchSize,
+            maxBytes: spec.maxDatasetBytes,
+          },
+          "training set",
+        ),
+        eval: parseDataset(
+          decrypted.eval,
+          { classes: params.classes, rows: params.evalRows, maxBytes: spec.maxDatasetBytes },
+          "eval set",
+        ),
+      };
+    });
     log({
       stage: "parse",
       msg: "datasets decrypted and parsed in memory",
@@ -289,64 +422,95 @@ export async function runJob(options: RunJobOptions): Promise<EvidenceBundle> {
 
     // 5. Train (features of the frozen base, proven fixed-point SGD of the adapter).
     let lastReport = 0;
-    const outcome = await timed("train", () =>
-      options.trainer.train(
-        {
-          baseModel: options.baseModel,
-          params,
-          initialWeights: spec.training.initialWeights,
-          train: data.train,
-          eval: data.eval,
-        },
-        (p: TrainerProgress) => {
-          const now = performance.now();
-          if (p.done === p.total || now - lastReport > 1000) {
-            lastReport = now;
-            log({
-              stage: "train",
-              msg: `${p.phase} ${p.done}/${p.total}`,
-              phase: p.phase,
-              done: p.done,
-              total: p.total,
-            });
-          }
-        },
-      ),
-    );
+    let outcome: Awaited<ReturnType<TrainerBackend["train"]>>;
+    try {
+      outcome = await timed("train", () =>
+        options.trainer.train(
+          {
+            baseModel: options.baseModel,
+            params,
+            initialWeights: spec.training.initialWeights,
+            train: data.train,
+            eval: data.eval,
+          },
+          (p: TrainerProgress) => {
+            const now = performance.now();
+            if (p.done === p.total || now - lastReport > 1000) {
+              lastReport = now;
+              log({
+                stage: "train",
+                msg: `${p.phase} ${p.done}/${p.total}`,
+                phase: p.phase,
+                done: p.done,
+                total: p.total,
+              });
+            }
+          },
+        ),
+      );
+    } catch (e) {
+      // Rows out of the fixed-point range: the buyer's only if the runner's own features say so.
+      if (e instanceof FixedPointOverflowError)
+        fault.dataOverflow = (await ownFeatureCheck(options, data, spec)).overflow;
+      throw e;
+    }
 
     // The backend is not trusted: its features must commit to what the buyer posted and its weights
     // must be the reference's.
     const hash = await getPoseidon();
-    const rTrain = await timed("verify", () => {
-      const rTrain = rowsRoot(hash, outcome.trainRows, params);
-      const rEval = rowsRoot(hash, outcome.evalRows, params);
-      if (rTrain !== BigInt(spec.terms.datasetCommitment))
-        throw new RunnerError(
-          "CommitmentMismatch",
-          "the training rows' Merkle root differs from the job's datasetCommitment (another dataset or base model?)",
-        );
-      if (rEval !== BigInt(spec.terms.evalCommitment))
-        throw new RunnerError(
-          "CommitmentMismatch",
-          "the eval rows' Merkle root differs from the job's evalCommitment",
-        );
+    const rTrain = await timed("verify", async () => {
+      let roots: { rTrain: bigint; rEval: bigint };
+      try {
+        roots = {
+          rTrain: rowsRoot(hash, outcome.trainRows, params),
+          rEval: rowsRoot(hash, outcome.evalRows, params),
+        };
+      } catch (e) {
+        if (!(e instanceof FixedPointOverflowError)) throw e;
+        fault.dataOverflow = (await ownFeatureCheck(options, data, spec)).overflow;
+        throw e;
+      }
+      for (const [name, root, posted] of [
+        ["training", roots.rTrain, spec.terms.datasetCommitment],
+        ["eval", roots.rEval, spec.terms.evalCommitment],
+      ] as const)
+        if (root !== BigInt(posted)) {
+          // The buyer's fault only if the runner's own features (the measured base model) differ too.
+          const own = await ownFeatureCheck(options, data, spec, {
+            train: outcome.trainRows,
+            eval: outcome.evalRows,
+          });
+          if (own.matches)
+            throw new RunnerError(
+              "TrainerFailed",
+              `trainer ${options.trainer.name}'s features differ from the base model's (the runner's own features commit to the posted roots)`,
+            );
+          fault.dataOverflow = own.overflow;
+          throw new RunnerError(
+            "CommitmentMismatch",
+            name === "training"
+              ? "the training rows' Merkle root differs from the job's datasetCommitment (another dataset or base model?)"
+              : "the eval rows' Merkle root differs from the job's evalCommitment",
+          );
+        }
       const reference = trainAllSegments(spec.training.initialWeights, outcome.trainRows, params);
       if (!sameWeights(reference, outcome.weights))
         throw new RunnerError(
           "TrainerFailed",
           `trainer ${options.trainer.name}'s weights diverge from the fixed-point reference`,
         );
-      return rTrain;
+      return roots.rTrain;
     });
     body.inputs = {
-      trainBlob: delivery.train,
-      evalBlob: delivery.eval,
+      trainBlob: body.delivery.blobs[0]?.id ?? "",
+      evalBlob: body.delivery.blobs[1]?.id ?? "",
       trainRows: data.train.length,
       evalRows: data.eval.length,
       tokens: outcome.tokens,
     };
 
-    // 6. Evaluate: base (initial adapter) vs fine-tuned on the buyer's eval rows; the metric of the proof.
+    // 6. Evaluate: base (initial adapter) vs fine-tuned on the buyer's eval rows; the metric of the
+    //    proof. Below τ is an outcome (BelowThreshold: the compute share is paid), not a failure.
     const evaluation = await timed("evaluate", () => {
       const base = evaluateAdapter(spec.training.initialWeights, outcome.evalRows, params);
       const finetuned = evaluateAdapter(outcome.weights, outcome.evalRows, params);
@@ -354,19 +518,17 @@ export async function runJob(options: RunJobOptions): Promise<EvidenceBundle> {
       const met = metricMet(correct, total, spec.training.tau);
       body.metric = { correct, total, tau: spec.training.tau, met };
       body.evaluation = { base, finetuned };
-      if (!met)
-        throw new RunnerError(
-          "TrainingRejected",
-          `eval accuracy ${correct}/${total} is below the threshold τ = ${spec.training.tau / 100} %: no proof exists`,
-        );
-      return { base, finetuned };
+      return { base, finetuned, met };
     });
     log({
       stage: "evaluate",
-      msg: "evaluated on the eval set",
+      msg: evaluation.met
+        ? "evaluated on the eval set: the metric meets τ"
+        : "evaluated on the eval set: the metric is below τ (outcome BelowThreshold: the proof states it)",
       baseLoss: evaluation.base.mse,
       finetunedLoss: evaluation.finetuned.mse,
       accuracy: evaluation.finetuned.accuracy,
+      thresholdMet: evaluation.met,
     });
 
     const word = (v: bigint): Hex => toHex(v, { size: 32 });
@@ -379,7 +541,8 @@ export async function runJob(options: RunJobOptions): Promise<EvidenceBundle> {
       specHash: spec.terms.specHash,
     };
 
-    // 7. The adapter, encrypted to the buyer; then the proof bound to this job and provider.
+    // 7. The adapter, encrypted to the buyer; then the proof bound to this job and provider, and the
+    //    enclave's signature binding the proven model to the delivered ciphertext and the outcome.
     const adapter = await timed("encrypt", async () => {
       const doc = await adapterDocument(spec.baseModel, params, outcome.weights);
       const envelope = await encryptAdapter(doc, spec.buyerPublicKey, spec.jobId);
@@ -401,14 +564,24 @@ export async function runJob(options: RunJobOptions): Promise<EvidenceBundle> {
           circuit,
         ),
       );
-      body.submitResult = {
+      if (proven.thresholdMet !== evaluation.met)
+        throw new RunnerError(
+          "ProofFailed",
+          `the proof states thresholdMet = ${proven.thresholdMet}, the evaluation ${evaluation.met}`,
+        );
+      const result = {
         modelCommitment: word(cK),
-        modelCiphertextHash: `0x${blobIdHex(adapter.blobId)}`,
+        modelCiphertextHash: `0x${blobIdHex(adapter.blobId)}` as Hex,
+        thresholdMet: proven.thresholdMet,
         proof: encodeTrainingProof(proven.commitments, proven.proofs),
       };
+      const enclaveSignature = await timed("sign", () =>
+        signTrainingResult({ ...domain, enclaveKey: signer, jobId: spec.jobId, ...result }),
+      );
+      body.submitResult = { ...result, enclaveSignature };
       log({
         stage: "prove",
-        msg: `${proven.proofs.length} segment proof(s)`,
+        msg: `${proven.proofs.length} segment proof(s); result signed`,
         ms: timings.prove ?? 0,
         thresholdMet: proven.thresholdMet,
         saturated: proven.saturated,
@@ -419,14 +592,77 @@ export async function runJob(options: RunJobOptions): Promise<EvidenceBundle> {
     const error = asRunnerError(stage, e);
     body.error = { code: error.code, stage, message: error.shortMessage };
     log({ stage, msg: "run failed", code: error.code, error: error.shortMessage });
+    const reason = buyerFailureReason(error, fault);
+    if (reason !== undefined && recorded !== undefined) {
+      // The buyer's side: sign what the enclave saw, bound to the recorded delivery.
+      const statement: FailureStatement = { reason, dataHash: recorded.dataHash, faultyMembers: 0n };
+      const signature = await signJobFailure({ ...domain, enclaveKey: signer, jobId: spec.jobId, statement });
+      const reasonName = String(nameOf(FailureReason, reason));
+      const statementJson = { reason, dataHash: recorded.dataHash, faultyMembers: "0" };
+      body.submitFailure = { statement: statementJson, reasonName, signature };
+      failure = {
+        format: FAILURE_FORMAT,
+        version: 1,
+        job: body.job,
+        enclaveSigner: signer.address,
+        statement: statementJson,
+        reasonName,
+        signature,
+        error: body.error,
+      };
+      log({
+        stage,
+        msg: `the buyer's data makes the job impossible: signed failure statement (${reasonName})`,
+        reason: reasonName,
+        dataHash: recorded.dataHash,
+      });
+    }
   } finally {
     encryptionSecret.fill(0);
     for (const p of plaintexts) p.fill(0);
   }
   const bundle = await signBundle(body, signer);
+  if (failure !== undefined && options.failurePath !== undefined)
+    await writeJsonAtomic(options.failurePath, failure);
   if (options.bundlePath !== undefined) await writeJsonAtomic(options.bundlePath, bundle);
   log({ stage: "bundle", msg: `run ${bundle.status}`, status: bundle.status });
   return bundle;
+}
+
+/**
+ * The runner's own features of the buyer's rows (the measured base model, in this process), checked
+ * against the posted commitments: decides whether a mismatch or an overflow is the buyer's data or
+ * an untrusted backend. The built-in trainer's features are the runner's own already.
+ */
+async function ownFeatureCheck(
+  options: RunJobOptions,
+  data: { train: LabeledText[]; eval: LabeledText[] },
+  spec: JobSpec,
+  backendRows?: { train: readonly DataRow[]; eval: readonly DataRow[] },
+): Promise<{ matches: boolean; overflow: boolean }> {
+  let rows = options.trainer instanceof BuiltinTrainer ? backendRows : undefined;
+  if (rows === undefined) {
+    const featurizer = await Featurizer.create(options.baseModel);
+    try {
+      const features = featurizer.featurize([...data.train, ...data.eval].map((r) => r.text));
+      const rowsOf = (set: LabeledText[], offset: number): DataRow[] =>
+        set.map((r, i) => ({ x: features[offset + i] as bigint[], y: r.label }));
+      rows = { train: rowsOf(data.train, 0), eval: rowsOf(data.eval, data.train.length) };
+    } finally {
+      featurizer.dispose();
+    }
+  }
+  const hash = await getPoseidon();
+  const { params } = spec.training;
+  try {
+    const matches =
+      rowsRoot(hash, rows.train, params) === BigInt(spec.terms.datasetCommitment) &&
+      rowsRoot(hash, rows.eval, params) === BigInt(spec.terms.evalCommitment);
+    return { matches, overflow: false };
+  } catch (e) {
+    if (e instanceof FixedPointOverflowError) return { matches: false, overflow: true };
+    throw e;
+  }
 }
 
 /**

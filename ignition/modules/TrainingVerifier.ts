@@ -15,9 +15,12 @@ export type VerifierArtifact = {
 
 /**
  * The Groth16 training verifier of one segment circuit: Poseidon(4) and Poseidon(6) (Solidity
- * generated from circomlibjs' constants by scripts/circuits/poseidonSol.ts), the snarkjs verifier generated for the circuit by `npm run circuits:build`
- * (passed as an artifact compiled from `contracts/generated/`), and the {Groth16TrainingVerifier}
- * that chains segment proofs. Wire it into a market with `JobMarket.setTrainingVerifier` (owner).
+ * generated from circomlibjs' constants by scripts/circuits/poseidonSol.ts), the snarkjs verifier
+ * generated for the circuit by `npm run circuits:build` (passed as an artifact compiled from
+ * `contracts/generated/`), and the {Groth16TrainingVerifier} that chains segment proofs. None of them
+ * has an owner. A market uses it once a config names it: the `trainingVerifier` parameter of the
+ * BlindTraining and LocalDevnet modules (the first config), or a later `JobMarket.publishConfig`
+ * (governance; jobs already posted keep the verifier of their own config).
  *
  * @param segmentVerifierArtifact The circuit's generated verifier, compiled.
  */

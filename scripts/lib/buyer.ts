@@ -1,15 +1,24 @@
 // The buyer's side of a training job, shared by the demo, the benchmark and the tests: compute the
 // commitments of the private data with the public base model before posting, write the job spec
 // for the provider, and — once the market has accepted an enclave's attestation — encrypt the data
-// to that enclave's key (read from the AttestationAccepted event, not from the provider) and upload it.
-import { type Address, type Hex, hexToBytes, type PublicClient, parseEventLogs } from "viem";
+// to that enclave's key (read from the AttestationAccepted event, not from the provider), upload it
+// and record the delivery on chain with the owner key (relayed by anyone).
+import {
+  type Address,
+  type Hex,
+  hexToBytes,
+  type LocalAccount,
+  type PublicClient,
+  parseEventLogs,
+  type TransactionReceipt,
+} from "viem";
 import type { BaseModel, Featurizer } from "../../enclave-runner/model/index.ts";
 import { encodeDataset, type LabeledText } from "../../enclave-runner/runner/dataset.ts";
 import { JOB_SPEC_VERSION, type JobSpec } from "../../enclave-runner/runner/jobSpec.ts";
-import type { Delivery } from "../../enclave-runner/runner/pipeline.ts";
-import type { BlobStore } from "../../sdk/blobs/blobStore.ts";
+import { type BlobId, type BlobStore, blobIdHex } from "../../sdk/blobs/blobStore.ts";
 import { encryptEnvelope } from "../../sdk/envelope/index.ts";
-import { jobMarketAbi } from "../../sdk/generated/abis.ts";
+import { dataDeliveryAbi, jobMarketAbi } from "../../sdk/generated/abis.ts";
+import { signRecordDelivery } from "../../sdk/ownerActions.ts";
 import {
   type AdapterWeights,
   type DataRow,
@@ -18,6 +27,7 @@ import {
   type TrainingParams,
 } from "../../sdk/training/index.ts";
 import type { JobTerms } from "../../sdk/types.ts";
+import { confirm, type Wallet } from "./market.ts";
 
 /** All-zero initial adapter weights (C0) for `params`. */
 export function zeroWeights(params: TrainingParams): AdapterWeights {
@@ -102,7 +112,16 @@ export async function attestedEnclaveKey(client: PublicClient, market: Address, 
   return last.args.enclaveEncryptionKey;
 }
 
-/** Encrypts both datasets to the enclave's key for this job and uploads them. */
+/** The buyer's uploaded delivery: the two envelopes' blob ids and, as recorded on chain, their SHA-256 and sizes. */
+export type Delivery = {
+  train: BlobId;
+  eval: BlobId;
+  /** [train, eval] as `DataDelivery.recordDelivery` takes them. */
+  blobIds: Hex[];
+  sizes: bigint[];
+};
+
+/** Encrypts both datasets to the enclave's key for this job and uploads them (training set, then eval set). */
 export async function deliverData(
   blobs: BlobStore,
   enclaveKey: Hex,
@@ -115,9 +134,67 @@ export async function deliverData(
     "trainBytes" in data
       ? [data.trainBytes, data.evalBytes]
       : [encodeDataset(data.train), encodeDataset(data.eval)];
-  const seal = (plaintext: Uint8Array) =>
-    encryptEnvelope({ plaintext, recipientPublicKey: hexToBytes(enclaveKey), jobId }).then((e) =>
-      blobs.put(e),
-    );
-  return { train: await seal(train), eval: await seal(evalBytes) };
+  const seal = async (plaintext: Uint8Array) => {
+    const envelope = await encryptEnvelope({ plaintext, recipientPublicKey: hexToBytes(enclaveKey), jobId });
+    return { id: await blobs.put(envelope), size: BigInt(envelope.length) };
+  };
+  const t = await seal(train);
+  const e = await seal(evalBytes);
+  return {
+    train: t.id,
+    eval: e.id,
+    blobIds: [t.id, e.id].map((id) => `0x${blobIdHex(id)}` as Hex),
+    sizes: [t.size, e.size],
+  };
+}
+
+/** Parameters of {@link recordDataDelivery}. */
+export type RecordDataDeliveryParameters = {
+  publicClient: PublicClient;
+  /** Whoever relays the owner key's signature (pays the gas; learns nothing). */
+  relayer: Wallet;
+  jobMarket: Address;
+  jobId: bigint;
+  terms: JobTerms;
+  /** The job's owner key: it signs, it never sends. */
+  ownerKey: LocalAccount;
+  /** The blobs, in the order the enclave reads them (training set, eval set). */
+  blobs: { blobIds: readonly Hex[]; sizes: readonly bigint[] };
+  /** Last second the signature is valid (default: the job's data deadline). */
+  deadline?: bigint | undefined;
+};
+
+/**
+ * Records the delivery on the DataDelivery contract the job's config pins: the owner key signs
+ * `RecordDelivery(jobId, dataHash, deadline)` and `relayer` sends it. Without this record by the
+ * data deadline the job ends `BuyerDefaulted` (`NoDataDelivered`); the enclave reads exactly these blobs.
+ *
+ * @returns The receipt of `recordDelivery`.
+ */
+export async function recordDataDelivery(p: RecordDataDeliveryParameters): Promise<TransactionReceipt> {
+  const config = await p.publicClient.readContract({
+    address: p.jobMarket,
+    abi: jobMarketAbi,
+    functionName: "configOf",
+    args: [p.terms.configId],
+  });
+  const deadline = p.deadline ?? p.terms.dataDeadline;
+  const signature = await signRecordDelivery({
+    ownerKey: p.ownerKey,
+    chainId: await p.publicClient.getChainId(),
+    dataDelivery: config.dataDelivery,
+    jobId: p.jobId,
+    deadline,
+    ...p.blobs,
+  });
+  return confirm(
+    p.publicClient,
+    p.relayer.writeContract({
+      address: config.dataDelivery,
+      abi: dataDeliveryAbi,
+      functionName: "recordDelivery",
+      args: [p.jobId, p.terms, p.blobs.blobIds, p.blobs.sizes, deadline, signature],
+      account: p.relayer.account,
+    }),
+  );
 }

@@ -119,6 +119,24 @@ export function loadMarket() {
 }
 export type Market = Awaited<ReturnType<typeof deployMarket>>;
 
+/**
+ * The `ConfigParameters` of a published market config (the current one by default): what
+ * `publishConfig` takes, to publish a copy with some fields changed.
+ */
+export async function configParameters(m: Market, configId?: number) {
+  const c = await m.jobMarket.read.configOf([configId ?? (await m.jobMarket.read.currentConfigId())]);
+  return {
+    trainingVerifier: c.trainingVerifier,
+    coordinator: c.coordinator,
+    dataDelivery: c.dataDelivery,
+    collateralRatioBps: c.collateralRatioBps,
+    slashBuyerShareBps: c.slashBuyerShareBps,
+    computeShareBps: c.computeShareBps,
+    cancellationFeeBps: c.cancellationFeeBps,
+    minBidStepBps: c.minBidStepBps,
+  };
+}
+
 /** Current chain time. */
 export async function now(): Promise<bigint> {
   return BigInt(await networkHelpers.time.latest());

@@ -1,6 +1,7 @@
 // Support for the enclave-runner tests: the test base model, a buyer task over it sized for the
-// `segment_test` circuit, a zk market (real Groth16TrainingVerifier), and a job brought to the point
-// where an enclave attests (posted with the buyer's commitments, bid on, bidding over).
+// `segment_test` circuit, a zk market (real Groth16TrainingVerifier in a newly published market
+// config), a job brought to the point where an enclave attests (posted with the buyer's commitments
+// and that config, bid on, bidding over), and the buyer's delivery (upload + on-chain record).
 import { x25519 } from "@noble/curves/ed25519.js";
 import { bytesToHex } from "viem";
 import {
@@ -11,10 +12,21 @@ import {
 } from "../../enclave-runner/model/index.ts";
 import type { LabeledText } from "../../enclave-runner/runner/dataset.ts";
 import type { CircuitResult } from "../../scripts/circuits/pipeline.ts";
-import { type BuyerTask, buildJobSpec, prepareBuyerTask } from "../../scripts/lib/buyer.ts";
+import {
+  attestedEnclaveKey,
+  type BuyerTask,
+  buildJobSpec,
+  type Delivery,
+  deliverData,
+  prepareBuyerTask,
+  recordDataDelivery,
+} from "../../scripts/lib/buyer.ts";
+import { publishMarketConfig } from "../../scripts/lib/deploy.ts";
 import { intentRows } from "../../scripts/lib/intentTask.ts";
-import { buildJobTerms, newBuyerSecrets, postJob } from "../../scripts/lib/market.ts";
-import { CEILING, loadMarket, type Market, networkHelpers, now, viem } from "./fixture.ts";
+import { type BuyerSecrets, buildJobTerms, newBuyerSecrets, postJob } from "../../scripts/lib/market.ts";
+import type { BlobStore } from "../../sdk/blobs/blobStore.ts";
+import type { JobTerms } from "../../sdk/types.ts";
+import { CEILING, connection, loadMarket, type Market, networkHelpers, now, viem } from "./fixture.ts";
 import { buildSegmentTestCircuit, deployGroth16Dependencies, SEGMENT_TEST_PARAMS } from "./zk.ts";
 
 export const PARAMS = SEGMENT_TEST_PARAMS;
@@ -54,8 +66,11 @@ export async function buyerTask(rows = buyerRows(), tau = 2500): Promise<BuyerTa
   }
 }
 
-/** The market fixture with the real Groth16TrainingVerifier of segment_test. */
-async function deployZkMarket(): Promise<Market> {
+/** The market with the real Groth16TrainingVerifier of segment_test, in the config `zkConfigId`. */
+export type ZkMarket = Market & { zkConfigId: number };
+
+/** The market fixture with a second config whose training verifier is segment_test's Groth16 one. */
+async function deployZkMarket(): Promise<ZkMarket> {
   const m = await loadMarket();
   const { circuit } = await runnerPrerequisites();
   const deps = await deployGroth16Dependencies(m.publicClient, m.deployer, circuit);
@@ -64,21 +79,21 @@ async function deployZkMarket(): Promise<Market> {
     deps.poseidon4,
     deps.poseidon6,
   ]);
-  await m.jobMarket.write.setTrainingVerifier([zk.address], { account: m.deployer.account });
-  return m;
+  const zkConfigId = await publishMarketConfig(connection, m.deployment, { trainingVerifier: zk.address });
+  return { ...m, zkConfigId };
 }
 export const loadZkMarket = () => networkHelpers.loadFixture(deployZkMarket);
 
 /** A job posted with `task`'s commitments, bid on by the provider, bidding over; and its spec. */
 export async function jobAwaitingAttestation(
-  m: Market,
+  m: ZkMarket,
   task: BuyerTask,
   edit?: (s: ReturnType<typeof buildJobSpec>) => void,
 ) {
   const { model } = await runnerPrerequisites();
   const secrets = newBuyerSecrets(m.stranger.account.address);
   const terms = {
-    ...buildJobTerms({ now: await now(), secrets, priceCeiling: CEILING }),
+    ...buildJobTerms({ now: await now(), secrets, priceCeiling: CEILING, configId: m.zkConfigId }),
     ...task.commitments,
   };
   const { jobId } = await postJob(m.publicClient, m.buyer, m.deployment, terms);
@@ -95,5 +110,35 @@ export async function jobAwaitingAttestation(
     buyerPublicKey: bytesToHex(x25519.getPublicKey(buyerKey)),
   });
   edit?.(spec);
-  return { jobId, terms, spec, buyerKey };
+  return { jobId, terms, spec, buyerKey, secrets };
 }
+
+/**
+ * The buyer's delivery once the market accepted an attestation: `upload` encrypts to the attested
+ * key and stores the blobs (default: the task's rows), then the owner key's record is relayed by the
+ * stranger. Returns the delivery as recorded.
+ */
+export async function deliverAndRecord(
+  m: Market,
+  job: { jobId: bigint; terms: JobTerms; secrets: BuyerSecrets },
+  upload: (enclaveKey: `0x${string}`) => Promise<Pick<Delivery, "blobIds" | "sizes">>,
+): Promise<Pick<Delivery, "blobIds" | "sizes">> {
+  const enclaveKey = await attestedEnclaveKey(m.publicClient, m.deployment.jobMarket, job.jobId);
+  const delivery = await upload(enclaveKey);
+  await recordDataDelivery({
+    publicClient: m.publicClient,
+    relayer: m.stranger,
+    jobMarket: m.deployment.jobMarket,
+    jobId: job.jobId,
+    terms: job.terms,
+    ownerKey: job.secrets.ownerKey,
+    blobs: delivery,
+  });
+  return delivery;
+}
+
+/** Uploads `rows` for `jobId` (encrypted to `enclaveKey`). */
+export const uploadRows =
+  (blobs: BlobStore, jobId: bigint, rows: { train: readonly LabeledText[]; eval: readonly LabeledText[] }) =>
+  (enclaveKey: `0x${string}`) =>
+    deliverData(blobs, enclaveKey, jobId, rows);

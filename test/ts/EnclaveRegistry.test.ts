@@ -43,7 +43,7 @@ describe("EnclaveRegistry", () => {
       );
       assert.deepEqual(await m.enclaveRegistry.read.measurementOf([TeeType.Tdx, MEASUREMENT]), {
         expiresAt,
-        revoked: false,
+        revokedAt: 0n,
       });
       await m.enclaveRegistry.read.checkMeasurement([TeeType.Tdx, MEASUREMENT]);
       for (const other of [TeeType.SevSnp, TeeType.Sgx, TeeType.Simulated]) {
@@ -56,10 +56,12 @@ describe("EnclaveRegistry", () => {
       }
     });
 
-    it("revokes a measurement, and re-allowing it clears the revocation", async () => {
+    it("revokes a measurement at a recorded time, and re-allowing it clears the revocation", async () => {
       const m = await loadMarket();
       const expiresAt = (await latest()) + 1000n;
       await m.enclaveRegistry.write.allowMeasurement([TeeType.Sgx, MEASUREMENT, expiresAt]);
+      const revokedAt = (await latest()) + 10n;
+      await networkHelpers.time.setNextBlockTimestamp(revokedAt);
       await viem.assertions.emitWithArgs(
         m.enclaveRegistry.write.revokeMeasurement([TeeType.Sgx, MEASUREMENT]),
         m.enclaveRegistry,
@@ -68,16 +70,54 @@ describe("EnclaveRegistry", () => {
       );
       assert.deepEqual(await m.enclaveRegistry.read.measurementOf([TeeType.Sgx, MEASUREMENT]), {
         expiresAt,
-        revoked: true,
+        revokedAt,
       });
       await viem.assertions.revertWithCustomErrorWithArgs(
         m.enclaveRegistry.read.checkMeasurement([TeeType.Sgx, MEASUREMENT]),
         m.enclaveRegistry,
-        "EnclaveRegistryMeasurementRevoked",
-        [TeeType.Sgx, MEASUREMENT],
+        "AttestationRevoked",
+        [MEASUREMENT, revokedAt],
+      );
+      // Revoking again keeps the first revocation's time and emits nothing.
+      const again = await m.enclaveRegistry.write.revokeMeasurement([TeeType.Sgx, MEASUREMENT]);
+      assert.deepEqual((await m.publicClient.waitForTransactionReceipt({ hash: again })).logs, []);
+      assert.equal(
+        (await m.enclaveRegistry.read.measurementOf([TeeType.Sgx, MEASUREMENT])).revokedAt,
+        revokedAt,
       );
       await m.enclaveRegistry.write.allowMeasurement([TeeType.Sgx, MEASUREMENT, expiresAt + 1n]);
+      assert.deepEqual(await m.enclaveRegistry.read.measurementOf([TeeType.Sgx, MEASUREMENT]), {
+        expiresAt: expiresAt + 1n,
+        revokedAt: 0n,
+      });
       await m.enclaveRegistry.read.checkMeasurement([TeeType.Sgx, MEASUREMENT]);
+    });
+
+    it("reports whichever of revocation and expiry came first", async () => {
+      const m = await loadMarket();
+      const expiresAt = (await latest()) + 100n;
+      const other = keccak256(toBytes("another measurement"));
+      await m.enclaveRegistry.write.allowMeasurement([TeeType.Tdx, MEASUREMENT, expiresAt]);
+      await m.enclaveRegistry.write.allowMeasurement([TeeType.Tdx, other, expiresAt]);
+      // Revoked while valid: still reported as revoked once it has expired too.
+      const revokedAt = (await latest()) + 1n;
+      await networkHelpers.time.setNextBlockTimestamp(revokedAt);
+      await m.enclaveRegistry.write.revokeMeasurement([TeeType.Tdx, MEASUREMENT]);
+      // Expired, then revoked: reported as expired.
+      await networkHelpers.time.increaseTo(expiresAt + 1n);
+      await m.enclaveRegistry.write.revokeMeasurement([TeeType.Tdx, other]);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        m.enclaveRegistry.read.checkMeasurement([TeeType.Tdx, MEASUREMENT]),
+        m.enclaveRegistry,
+        "AttestationRevoked",
+        [MEASUREMENT, revokedAt],
+      );
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        m.enclaveRegistry.read.checkMeasurement([TeeType.Tdx, other]),
+        m.enclaveRegistry,
+        "EnclaveRegistryMeasurementExpired",
+        [TeeType.Tdx, other, expiresAt],
+      );
     });
 
     it("rejects revoking a measurement that was never allowed", async () => {
@@ -232,11 +272,12 @@ describe("EnclaveRegistry", () => {
         [TeeType.Simulated, other],
       );
       await m.enclaveRegistry.write.revokeMeasurement([TeeType.Simulated, SIMULATED_MEASUREMENT]);
+      const revokedAt = await latest();
       await viem.assertions.revertWithCustomErrorWithArgs(
         m.enclaveRegistry.read.verifyEvidence([TeeType.Simulated, evidence(), REPORT_DATA]),
         m.enclaveRegistry,
-        "EnclaveRegistryMeasurementRevoked",
-        [TeeType.Simulated, SIMULATED_MEASUREMENT],
+        "AttestationRevoked",
+        [SIMULATED_MEASUREMENT, revokedAt],
       );
     });
 
@@ -291,12 +332,134 @@ describe("EnclaveRegistry", () => {
         SIMULATED_MEASUREMENT,
       );
       await m.simulatedVerifier.write.revokePckKey([x, y]);
-      await viem.assertions.revertWithCustomError(
+      const keyHash = await m.simulatedVerifier.read.pckKeyHash([x, y]);
+      const revokedAt = await latest();
+      await viem.assertions.revertWithCustomErrorWithArgs(
         m.enclaveRegistry.read.verifyEvidence([TeeType.Simulated, evidence(), REPORT_DATA]),
         m.simulatedVerifier,
-        "IntelQuotePckKeyRevoked",
+        "AttestationRevoked",
+        [keyHash, revokedAt],
       );
       assert.equal(await m.simulatedVerifier.read.tdxQeMrSigner(), toHex(DEV_QE_MRSIGNER));
+    });
+  });
+
+  describe("verifyEvidenceWith", () => {
+    it("verifies with the given (pinned) verifier, whatever the registry's current one is", async () => {
+      const m = await loadMarket();
+      const ev = evidence();
+      const pinned = m.simulatedVerifier.address;
+      assert.equal(
+        await m.enclaveRegistry.read.verifyEvidenceWith([pinned, TeeType.Simulated, ev, REPORT_DATA]),
+        SIMULATED_MEASUREMENT,
+      );
+      // Governance swaps the Simulated verifier for one that refuses this evidence...
+      await m.enclaveRegistry.write.setVerifier([TeeType.Simulated, m.intelQuoteVerifier.address]);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        m.enclaveRegistry.read.verifyEvidence([TeeType.Simulated, ev, REPORT_DATA]),
+        m.intelQuoteVerifier,
+        "IntelQuoteWrongMode",
+        [TeeType.Simulated, false],
+      );
+      // ...or removes it: the pinned verifier still accepts the same evidence.
+      await m.enclaveRegistry.write.setVerifier([TeeType.Simulated, zeroAddress]);
+      assert.equal(
+        await m.enclaveRegistry.read.verifyEvidenceWith([pinned, TeeType.Simulated, ev, REPORT_DATA]),
+        SIMULATED_MEASUREMENT,
+      );
+    });
+
+    it("makes the registry's own checks: verifier set, known type, Simulated enabled, measurement allowed", async () => {
+      const m = await loadMarket();
+      const ev = evidence();
+      const pinned = m.simulatedVerifier.address;
+      for (const t of [TeeType.Tdx, TeeType.Simulated]) {
+        await viem.assertions.revertWithCustomErrorWithArgs(
+          m.enclaveRegistry.read.verifyEvidenceWith([zeroAddress, t, ev, REPORT_DATA]),
+          m.enclaveRegistry,
+          "EnclaveRegistryNoVerifier",
+          [t],
+        );
+      }
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        m.enclaveRegistry.read.verifyEvidenceWith([pinned, TeeType.None, ev, REPORT_DATA]),
+        m.enclaveRegistry,
+        "EnclaveRegistryUnknownTeeType",
+        [0],
+      );
+      // The verifier's own errors pass through.
+      await viem.assertions.revertWithCustomError(
+        m.enclaveRegistry.read.verifyEvidenceWith([
+          pinned,
+          TeeType.Simulated,
+          evidence({ reportData: keccak256(toBytes("another job")) }),
+          REPORT_DATA,
+        ]),
+        m.simulatedVerifier,
+        "IntelQuoteReportDataMismatch",
+      );
+      const OTHER_MRTD = new Uint8Array(48).fill(0xee);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        m.enclaveRegistry.read.verifyEvidenceWith([
+          pinned,
+          TeeType.Simulated,
+          evidence({ report: { mrTd: OTHER_MRTD } }),
+          REPORT_DATA,
+        ]),
+        m.enclaveRegistry,
+        "EnclaveRegistryMeasurementNotAllowed",
+        [TeeType.Simulated, tdxMeasurement({ mrTd: OTHER_MRTD, rtmrs: SIMULATED_TD.rtmrs })],
+      );
+      await m.enclaveRegistry.write.revokeMeasurement([TeeType.Simulated, SIMULATED_MEASUREMENT]);
+      const revokedAt = await latest();
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        m.enclaveRegistry.read.verifyEvidenceWith([pinned, TeeType.Simulated, ev, REPORT_DATA]),
+        m.enclaveRegistry,
+        "AttestationRevoked",
+        [SIMULATED_MEASUREMENT, revokedAt],
+      );
+      await m.enclaveRegistry.write.setSimulatedEnabled([false]);
+      await viem.assertions.revertWithCustomError(
+        m.enclaveRegistry.read.verifyEvidenceWith([pinned, TeeType.Simulated, ev, REPORT_DATA]),
+        m.enclaveRegistry,
+        "EnclaveRegistrySimulatedDisabled",
+      );
+    });
+
+    it("refuses an expired measurement", async () => {
+      const m = await loadMarket();
+      const { expiresAt } = await m.enclaveRegistry.read.measurementOf([
+        TeeType.Simulated,
+        SIMULATED_MEASUREMENT,
+      ]);
+      // Keep the development PCK key valid past the measurement's expiry.
+      const x = hexToBigInt(toHex(DEV_PCK_PUBLIC_KEY.subarray(0, 32)));
+      const y = hexToBigInt(toHex(DEV_PCK_PUBLIC_KEY.subarray(32)));
+      await m.simulatedVerifier.write.registerPckKey([x, y, expiresAt + 1000n]);
+      await networkHelpers.time.increaseTo(expiresAt + 1n);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        m.enclaveRegistry.read.verifyEvidenceWith([
+          m.simulatedVerifier.address,
+          TeeType.Simulated,
+          evidence(),
+          REPORT_DATA,
+        ]),
+        m.enclaveRegistry,
+        "EnclaveRegistryMeasurementExpired",
+        [TeeType.Simulated, SIMULATED_MEASUREMENT, expiresAt],
+      );
+    });
+  });
+
+  describe("governance", () => {
+    it("cannot be renounced: renounceOwnership reverts with GovernedRenounceDisabled", async () => {
+      const m = await loadMarket();
+      await viem.assertions.revertWithCustomError(
+        m.enclaveRegistry.read.renounceOwnership({ account: m.deployer.account.address }),
+        m.enclaveRegistry,
+        "GovernedRenounceDisabled",
+      );
+      assert.equal(await m.enclaveRegistry.read.owner(), getAddress(m.deployer.account.address));
     });
   });
 

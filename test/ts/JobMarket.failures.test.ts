@@ -1,6 +1,7 @@
 // Every failure path of the JobMarket: each custom error it throws, each piece of bad evidence that
 // fails a job and slashes its provider instead of reverting, and each timeout with the exact money
 // movements (escrow, the buyer's compensation share and the treasury's share of slashed collateral).
+// The no-fault outcomes (BelowThreshold, BuyerDefaulted, Released) are in JobMarket.outcomes.test.ts.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
@@ -21,12 +22,19 @@ import {
   toHex,
   zeroAddress,
 } from "viem";
-import { buildJobTerms, newBuyerSecrets, randomBytes32 } from "../../scripts/lib/market.ts";
+import { publishMarketConfig } from "../../scripts/lib/deploy.ts";
+import {
+  buildJobTerms,
+  newBuyerSecrets,
+  newSimulatedEnclave,
+  randomBytes32,
+} from "../../scripts/lib/market.ts";
 import {
   attestationBinding,
   DEV_PCK_PUBLIC_KEY,
   ETH,
   FailureReason,
+  FIELD_MODULUS,
   hashJobTerms,
   JobStatus,
   type JobTerms,
@@ -44,6 +52,8 @@ import {
   bid,
   CEILING,
   cancelSig,
+  configParameters,
+  connection,
   endBidding,
   INVALID_PROOF,
   loadMarket,
@@ -55,6 +65,8 @@ import {
   PROVIDER_TEE_TYPES,
   postTestJob,
   REVERTING_PROOF,
+  recordDelivery,
+  signedResult,
   VALID_PROOF,
   viem,
 } from "../support/fixture.ts";
@@ -63,6 +75,8 @@ const DAY = 86_400n;
 const MAX_BID_WINDOW = 30n * DAY;
 const MAX_JOB_DURATION = 90n * DAY;
 const MIN_PRICE_ETH = 10n ** 14n;
+/** The first config's minimum bid step: 1% of the leading bid. */
+const MIN_BID_STEP_BPS = 100n;
 const SIMULATED_ONLY = teeTypeSet([TeeType.Simulated]);
 const MODEL = keccak256(toBytes("adapter weights"));
 const CIPHERTEXT = keccak256(toBytes("encrypted adapter"));
@@ -71,19 +85,32 @@ const CIPHERTEXT = keccak256(toBytes("encrypted adapter"));
 const ODD_PRICE = 333_333_333_333_333_333n;
 /** ceil(ODD_PRICE × 5 000 / 10 000): collateral rounds up. */
 const ODD_COLLATERAL = 166_666_666_666_666_667n;
-/** floor(ODD_COLLATERAL × 7 000 / 10 000): the buyer's share rounds down. */
-const ODD_TO_BUYER = 116_666_666_666_666_666n;
-/** ODD_COLLATERAL − ODD_TO_BUYER: the treasury gets the rounding remainder. */
-const ODD_TO_TREASURY = 50_000_000_000_000_001n;
+/** ceil(ODD_COLLATERAL × 7 000 / 10 000): the buyer's share rounds up (never zero). */
+const ODD_TO_BUYER = 116_666_666_666_666_667n;
+/** ODD_COLLATERAL − ODD_TO_BUYER: the treasury gets the rest. */
+const ODD_TO_TREASURY = 50_000_000_000_000_000n;
 
-/** Collateral of a bid at the deployment's 50% ratio, rounded up. */
+/** Collateral of a bid at the first config's 50% ratio, rounded up. */
 function collateralOf(price: bigint): bigint {
   return (price * 5_000n + 9_999n) / 10_000n;
 }
-/** The buyer's 70% share of slashed collateral, rounded down. */
+/** The buyer's 70% share of slashed collateral, rounded up. */
 function buyerShareOf(collateral: bigint): bigint {
-  return (collateral * 7_000n) / 10_000n;
+  return (collateral * 7_000n + 9_999n) / 10_000n;
 }
+/** The highest bid accepted below a leading bid: one minimum step (at least 1 wei) lower. */
+function maxAcceptedBelow(leading: bigint): bigint {
+  const step = (leading * MIN_BID_STEP_BPS) / 10_000n;
+  return leading - (step === 0n ? 1n : step);
+}
+/** A `Result` whose enclave signature no check reaches (the call reverts before). */
+const UNSIGNED_RESULT = {
+  modelCommitment: MODEL,
+  modelCiphertextHash: CIPHERTEXT,
+  thresholdMet: true,
+  proof: VALID_PROOF,
+  enclaveSignature: "0x",
+} as const;
 
 type AttestArgs = readonly [number, Hex, Address, Hex];
 
@@ -155,7 +182,12 @@ describe("JobMarket failures: posting", () => {
   it("a token ceiling below the token's minimum is rejected too", async () => {
     const m = await loadMarket();
     const minimum = parseEther("5");
-    await m.jobMarket.write.setMinPrice([m.stakeToken.address, minimum]);
+    await viem.assertions.emitWithArgs(
+      m.jobMarket.write.setAssetLimits([m.stakeToken.address, minimum, 0n]),
+      m.jobMarket,
+      "AssetLimitsSet",
+      [getAddress(m.stakeToken.address), minimum, 0n],
+    );
     const terms = termsAt(m, await now(), { asset: m.stakeToken.address, priceCeiling: minimum - 1n });
     await m.stakeToken.write.approve([m.jobMarket.address, terms.priceCeiling], { account: m.buyer.account });
     await viem.assertions.revertWithCustomErrorWithArgs(
@@ -178,29 +210,25 @@ describe("JobMarket failures: posting", () => {
     );
   });
 
-  it("an attestation deadline not after the bid deadline is rejected with JobMarketDeadlinesOutOfOrder", async () => {
-    const m = await loadMarket();
-    const good = termsAt(m, await now());
-    const terms = { ...good, attestDeadline: good.bidDeadline };
-    await viem.assertions.revertWithCustomErrorWithArgs(
-      post(m, terms),
-      m.jobMarket,
-      "JobMarketDeadlinesOutOfOrder",
-      [terms.bidDeadline, terms.attestDeadline, terms.deliveryDeadline],
-    );
-  });
-
-  it("a delivery deadline not after the attestation deadline is rejected with JobMarketDeadlinesOutOfOrder", async () => {
-    const m = await loadMarket();
-    const good = termsAt(m, await now());
-    const terms = { ...good, deliveryDeadline: good.attestDeadline };
-    await viem.assertions.revertWithCustomErrorWithArgs(
-      post(m, terms),
-      m.jobMarket,
-      "JobMarketDeadlinesOutOfOrder",
-      [terms.bidDeadline, terms.attestDeadline, terms.deliveryDeadline],
-    );
-  });
+  for (const [name, mutate] of [
+    ["an attestation deadline not after the bid deadline", (t: JobTerms) => ({ attestDeadline: t.bidDeadline })],
+    ["a data deadline not after the attestation deadline", (t: JobTerms) => ({ dataDeadline: t.attestDeadline })],
+    ["a data deadline before the attestation deadline", (t: JobTerms) => ({ dataDeadline: t.attestDeadline - 1n })],
+    ["a delivery deadline not after the data deadline", (t: JobTerms) => ({ deliveryDeadline: t.dataDeadline })],
+    ["a delivery deadline at the attestation deadline", (t: JobTerms) => ({ deliveryDeadline: t.attestDeadline })],
+  ] as const) {
+    it(`${name} is rejected with JobMarketDeadlinesOutOfOrder(bid, attest, data, delivery)`, async () => {
+      const m = await loadMarket();
+      const good = termsAt(m, await now());
+      const terms = { ...good, ...mutate(good) };
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        post(m, terms),
+        m.jobMarket,
+        "JobMarketDeadlinesOutOfOrder",
+        [terms.bidDeadline, terms.attestDeadline, terms.dataDeadline, terms.deliveryDeadline],
+      );
+    });
+  }
 
   it("a bid window longer than MAX_BID_WINDOW is rejected with JobMarketDeadlineTooFar(bid, now + 30 days)", async () => {
     const m = await loadMarket();
@@ -208,6 +236,7 @@ describe("JobMarket failures: posting", () => {
     const t = await pinNextTimestamp();
     const terms = termsAt(m, t, { bidDeadline: t + MAX_BID_WINDOW + 1n });
     terms.attestDeadline = terms.bidDeadline + 600n;
+    terms.dataDeadline = terms.attestDeadline + 300n;
     terms.deliveryDeadline = terms.attestDeadline + 600n;
     await viem.assertions.revertWithCustomErrorWithArgs(
       post(m, terms),
@@ -219,6 +248,7 @@ describe("JobMarket failures: posting", () => {
     const t2 = await pinNextTimestamp();
     const edge = termsAt(m, t2, { bidDeadline: t2 + MAX_BID_WINDOW });
     edge.attestDeadline = edge.bidDeadline + 600n;
+    edge.dataDeadline = edge.attestDeadline + 300n;
     edge.deliveryDeadline = edge.attestDeadline + 600n;
     await post(m, edge);
   });
@@ -248,6 +278,86 @@ describe("JobMarket failures: posting", () => {
       );
     });
   }
+
+  it("a TEE type the job's config has no verifier for is rejected with JobMarketTeeTypeUnverifiable(types, verified)", async () => {
+    const m = await loadMarket();
+    const sgx = teeTypeSet([TeeType.Sgx]);
+    await m.enclaveRegistry.write.setVerifier([TeeType.Sgx, zeroAddress]);
+    // The first config still has an SGX verifier: SGX jobs are accepted under it.
+    await post(m, termsAt(m, await now(), { teeTypes: sgx }));
+    const configId = await publishMarketConfig(connection, m.deployment, {});
+    const verified = teeTypeSet([TeeType.SevSnp, TeeType.Tdx, TeeType.Simulated]);
+    assert.equal((await m.jobMarket.read.configOf([configId])).verifiedTeeTypes, verified);
+    const terms = termsAt(m, await now(), { teeTypes: sgx | SIMULATED_ONLY, configId });
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      post(m, terms),
+      m.jobMarket,
+      "JobMarketTeeTypeUnverifiable",
+      [sgx | SIMULATED_ONLY, verified],
+    );
+    await post(m, termsAt(m, await now(), { configId }));
+  });
+
+  it("terms naming another config than the current one are rejected with JobMarketStaleConfig(configId, current)", async () => {
+    const m = await loadMarket();
+    for (const configId of [0, 2]) {
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        post(m, termsAt(m, await now(), { configId })),
+        m.jobMarket,
+        "JobMarketStaleConfig",
+        [configId, 1],
+      );
+    }
+    const current = await publishMarketConfig(connection, m.deployment, {});
+    assert.equal(current, 2);
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      post(m, termsAt(m, await now(), { configId: 1 })),
+      m.jobMarket,
+      "JobMarketStaleConfig",
+      [1, 2],
+    );
+    await post(m, termsAt(m, await now(), { configId: 2 }));
+  });
+
+  for (const field of ["specHash", "datasetCommitment", "evalCommitment"] as const) {
+    it(`a ${field} that is not a BN254 field element is rejected with JobMarketNotAFieldElement("${field}")`, async () => {
+      const m = await loadMarket();
+      for (const value of [FIELD_MODULUS, 2n ** 256n - 1n]) {
+        const terms = termsAt(m, await now(), { [field]: toHex(value, { size: 32 }) });
+        await viem.assertions.revertWithCustomErrorWithArgs(
+          post(m, terms),
+          m.jobMarket,
+          "JobMarketNotAFieldElement",
+          [field],
+        );
+      }
+      // r − 1, the largest field element, is accepted.
+      await post(m, termsAt(m, await now(), { [field]: toHex(FIELD_MODULUS - 1n, { size: 32 }) }));
+    });
+  }
+
+  it("a quality threshold above 10,000 bp is rejected with JobMarketThresholdOutOfRange(threshold)", async () => {
+    const m = await loadMarket();
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      post(m, termsAt(m, await now(), { qualityThreshold: 10_001n })),
+      m.jobMarket,
+      "JobMarketThresholdOutOfRange",
+      [10_001n],
+    );
+    await post(m, termsAt(m, await now(), { qualityThreshold: 10_000n }));
+  });
+
+  it("a multi-party job under a config without a coordinator is rejected with JobMarketMultiPartyCoordinatorNotSet", async () => {
+    const m = await loadMarket();
+    const configId = await publishMarketConfig(connection, m.deployment, { coordinator: zeroAddress });
+    const multiParty = { parties: 3, threshold: 2, committeeSize: 3, committeeHash: randomBytes32() };
+    await viem.assertions.revertWithCustomError(
+      post(m, termsAt(m, await now(), { ...multiParty, configId })),
+      m.jobMarket,
+      "JobMarketMultiPartyCoordinatorNotSet",
+    );
+    await post(m, termsAt(m, await now(), { configId }));
+  });
 
   for (const field of ["specHash", "datasetCommitment", "evalCommitment", "refundCommitment"] as const) {
     it(`an empty ${field} is rejected with JobMarketEmptyCommitment("${field}")`, async () => {
@@ -315,7 +425,7 @@ describe("JobMarket failures: posting", () => {
       [getAddress(asset)],
     );
     await viem.assertions.revertWithCustomErrorWithArgs(
-      m.jobMarket.write.setMinPrice([asset, 1n]),
+      m.jobMarket.write.setAssetLimits([asset, 1n, 1n]),
       m.jobMarket,
       "JobMarketUnsupportedAsset",
       [getAddress(asset)],
@@ -368,15 +478,14 @@ describe("JobMarket failures: posting", () => {
       m.deployer.account.address,
       token.address,
       m.deployer.account.address,
-      7_000,
       7n * DAY,
     ]);
     const market = await viem.deployContract("JobMarket", [
       m.deployer.account.address,
       registry.address,
       m.enclaveRegistry.address,
-      5_000,
     ]);
+    await market.write.publishConfig([{ ...(await configParameters(m)), dataDelivery: m.dataDelivery.address }]);
     await token.write.mint([m.buyer.account.address, CEILING]);
     await token.write.approve([market.address, CEILING], { account: m.buyer.account });
     await token.write.arm([
@@ -392,29 +501,58 @@ describe("JobMarket failures: posting", () => {
     );
   });
 
-  it("a collateral ratio above 500% is rejected with JobMarketInvalidCollateralRatio(bps, max)", async () => {
+  for (const [field, value] of [
+    ["trainingVerifier", zeroAddress],
+    ["dataDelivery", zeroAddress],
+    ["collateralRatioBps", 0],
+    ["collateralRatioBps", 50_001],
+    ["slashBuyerShareBps", 0],
+    ["slashBuyerShareBps", 10_001],
+    ["computeShareBps", 10_001],
+    ["cancellationFeeBps", 10_001],
+    ["minBidStepBps", 5_001],
+  ] as const) {
+    it(`publishConfig with ${field} = ${value} is rejected with JobMarketInvalidConfig("${field}")`, async () => {
+      const m = await loadMarket();
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        m.jobMarket.write.publishConfig([{ ...(await configParameters(m)), [field]: value }]),
+        m.jobMarket,
+        "JobMarketInvalidConfig",
+        [field],
+      );
+      assert.equal(await m.jobMarket.read.currentConfigId(), 1);
+    });
+  }
+
+  it("publishConfig at the limits is accepted and emits ConfigPublished with the registry's verifiers", async () => {
     const m = await loadMarket();
-    await viem.assertions.revertWithCustomErrorWithArgs(
-      m.jobMarket.write.setCollateralRatio([50_001]),
-      m.jobMarket,
-      "JobMarketInvalidCollateralRatio",
-      [50_001n, 50_000n],
-    );
+    const parameters = {
+      ...(await configParameters(m)),
+      collateralRatioBps: 50_000,
+      slashBuyerShareBps: 10_000,
+      computeShareBps: 10_000,
+      cancellationFeeBps: 10_000,
+      minBidStepBps: 5_000,
+    };
+    const verifiers = [
+      getAddress(m.statementVerifier.address),
+      getAddress(m.intelQuoteVerifier.address),
+      getAddress(m.intelQuoteVerifier.address),
+      getAddress(m.simulatedVerifier.address),
+    ] as const;
     await viem.assertions.emitWithArgs(
-      m.jobMarket.write.setCollateralRatio([50_000]),
+      m.jobMarket.write.publishConfig([parameters]),
       m.jobMarket,
-      "CollateralRatioSet",
-      [50_000],
+      "ConfigPublished",
+      [2, parameters, verifiers],
     );
-    await assert.rejects(
-      viem.deployContract("JobMarket", [
-        m.deployer.account.address,
-        m.providerRegistry.address,
-        m.enclaveRegistry.address,
-        50_001,
-      ]),
-      /JobMarketInvalidCollateralRatio\(50001, 50000\)/,
-    );
+    const config = await m.jobMarket.read.configOf([2]);
+    assert.deepEqual(config.attestationVerifiers, verifiers);
+    assert.equal(config.collateralRatioBps, 50_000);
+    assert.equal(config.minBidStepBps, 5_000);
+    // Computing nothing and charging no fee are allowed (zero shares).
+    await m.jobMarket.write.publishConfig([{ ...parameters, computeShareBps: 0, cancellationFeeBps: 0 }]);
+    assert.equal(await m.jobMarket.read.currentConfigId(), 3);
   });
 
   it("a zero registry in the constructor is rejected with JobMarketZeroAddress", async () => {
@@ -422,21 +560,11 @@ describe("JobMarket failures: posting", () => {
     const error = "JobMarketZeroAddress";
     const expected = new RegExp(`${error}\\(\\)`);
     await assert.rejects(
-      viem.deployContract("JobMarket", [
-        m.deployer.account.address,
-        zeroAddress,
-        m.enclaveRegistry.address,
-        5_000,
-      ]),
+      viem.deployContract("JobMarket", [m.deployer.account.address, zeroAddress, m.enclaveRegistry.address]),
       expected,
     );
     await assert.rejects(
-      viem.deployContract("JobMarket", [
-        m.deployer.account.address,
-        m.providerRegistry.address,
-        zeroAddress,
-        5_000,
-      ]),
+      viem.deployContract("JobMarket", [m.deployer.account.address, m.providerRegistry.address, zeroAddress]),
       expected,
     );
   });
@@ -445,9 +573,8 @@ describe("JobMarket failures: posting", () => {
     const m = await loadMarket();
     const as = { account: m.stranger.account };
     for (const call of [
-      m.jobMarket.write.setCollateralRatio([1_000], as),
-      m.jobMarket.write.setMinPrice([ETH, 0n], as),
-      m.jobMarket.write.setTrainingVerifier([zeroAddress], as),
+      m.jobMarket.write.publishConfig([await configParameters(m)], as),
+      m.jobMarket.write.setAssetLimits([ETH, 0n, 0n], as),
     ]) {
       await viem.assertions.revertWithCustomErrorWithArgs(call, m.jobMarket, "OwnableUnauthorizedAccount", [
         getAddress(m.stranger.account.address),
@@ -521,9 +648,24 @@ describe("JobMarket failures: unknown jobs and mismatched terms", () => {
       call: "submitResult",
       field: "qualityThreshold",
       send: (m, job, terms) =>
-        m.jobMarket.write.submitResult([job.jobId, terms, MODEL, CIPHERTEXT, VALID_PROOF], {
+        m.jobMarket.write.submitResult([job.jobId, terms, UNSIGNED_RESULT], {
           account: m.provider.account,
         }),
+    },
+    {
+      call: "submitFailure",
+      field: "dataDeadline",
+      send: (m, job, terms) =>
+        m.jobMarket.write.submitFailure(
+          [job.jobId, terms, { reason: FailureReason.DataMismatch, dataHash: ZERO_HASH, faultyMembers: 0n }, "0x"],
+          { account: m.provider.account },
+        ),
+    },
+    {
+      call: "placeBid",
+      field: "configId",
+      send: (m, job, terms) =>
+        m.jobMarket.write.placeBid([job.jobId, terms, CEILING], { account: m.provider.account }),
     },
     {
       call: "enforceDeadline",
@@ -615,27 +757,42 @@ describe("JobMarket failures: bidding", () => {
     await bid(m, job, CEILING); // the ceiling itself is a valid bid
   });
 
-  it("a zero bid is rejected with JobMarketZeroPrice", async () => {
+  it("a zero bid or one below the asset's minimum price is rejected with JobMarketBidBelowMinimum(bid, minimum)", async () => {
     const m = await loadMarket();
     const job = await postTestJob(m);
-    await viem.assertions.revertWithCustomError(
-      m.jobMarket.write.placeBid([job.jobId, job.terms, 0n], { account: m.provider.account }),
+    for (const price of [0n, 1n, MIN_PRICE_ETH - 1n]) {
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        m.jobMarket.write.placeBid([job.jobId, job.terms, price], { account: m.provider.account }),
+        m.jobMarket,
+        "JobMarketBidBelowMinimum",
+        [price, MIN_PRICE_ETH],
+      );
+    }
+    await bid(m, job, MIN_PRICE_ETH);
+    // A token without a minimum price still refuses a zero bid.
+    assert.equal(await m.jobMarket.read.minPrice([m.stakeToken.address]), 0n);
+    const tokenJob = await postTestJob(m, { asset: m.stakeToken.address });
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      m.jobMarket.write.placeBid([tokenJob.jobId, tokenJob.terms, 0n], { account: m.provider.account }),
       m.jobMarket,
-      "JobMarketZeroPrice",
+      "JobMarketBidBelowMinimum",
+      [0n, 0n],
     );
   });
 
-  it("a bid not below the leading bid is rejected with JobMarketBidNotLower(bid, leading)", async () => {
+  it("a bid not below the leading bid by the minimum step is rejected with JobMarketBidNotLower(bid, maxAccepted)", async () => {
     const m = await loadMarket();
     const job = await postTestJob(m);
     const leading = CEILING / 2n;
+    const maxAccepted = maxAcceptedBelow(leading);
+    assert.equal(maxAccepted, leading - leading / 100n, "1% below");
     await bid(m, job, leading, m.provider);
-    for (const price of [leading, leading + 1n]) {
+    for (const price of [leading + 1n, leading, leading - 1n, maxAccepted + 1n]) {
       await viem.assertions.revertWithCustomErrorWithArgs(
         m.jobMarket.write.placeBid([job.jobId, job.terms, price], { account: m.provider2.account }),
         m.jobMarket,
         "JobMarketBidNotLower",
-        [price, leading],
+        [price, maxAccepted],
       );
     }
     const j = await m.jobMarket.read.getJob([job.jobId]);
@@ -644,7 +801,8 @@ describe("JobMarket failures: bidding", () => {
       getAddress(m.provider.account.address),
       "the earlier bid keeps the lead on a tie",
     );
-    await bid(m, job, leading - 1n, m.provider2);
+    await bid(m, job, maxAccepted, m.provider2);
+    assert.equal((await m.jobMarket.read.getJob([job.jobId])).price, maxAccepted);
   });
 
   it("a bid at or after the bid deadline is rejected with JobMarketBiddingClosed(bidDeadline)", async () => {
@@ -654,7 +812,7 @@ describe("JobMarket failures: bidding", () => {
     await bid(m, job, CEILING); // the last second of the window
     await networkHelpers.time.setNextBlockTimestamp(job.terms.bidDeadline);
     await viem.assertions.revertWithCustomErrorWithArgs(
-      m.jobMarket.write.placeBid([job.jobId, job.terms, CEILING - 1n], { account: m.provider2.account }),
+      m.jobMarket.write.placeBid([job.jobId, job.terms, CEILING / 2n], { account: m.provider2.account }),
       m.jobMarket,
       "JobMarketBiddingClosed",
       [job.terms.bidDeadline],
@@ -765,7 +923,7 @@ describe("JobMarket failures: attestation reverts", () => {
   it("an attestation by someone other than the winner is rejected with JobMarketNotProvider(caller, winner)", async () => {
     const m = await loadMarket();
     const job = await postTestJob(m);
-    await bid(m, job, CEILING / 2n + 1n, m.provider2);
+    await bid(m, job, CEILING / 2n + CEILING / 50n, m.provider2);
     await bid(m, job, CEILING / 2n, m.provider);
     await endBidding(job);
     const args = await attestationArgs(m, job);
@@ -883,6 +1041,11 @@ const quoteOf = (evidence: Hex) =>
   decodeAbiParameters([{ type: "bytes" }, { type: "uint256" }, { type: "uint256" }], evidence);
 /** TDX body offset of the report data inside the quote (48-byte header + 520). */
 const REPORT_DATA_OFFSET = 48 + 520;
+/** The development PCK key's coordinates, as the Simulated verifier registers it. */
+const DEV_PCK_XY = [
+  hexToBigInt(toHex(DEV_PCK_PUBLIC_KEY.subarray(0, 32))),
+  hexToBigInt(toHex(DEV_PCK_PUBLIC_KEY.subarray(32))),
+] as const;
 
 const EVIDENCE_CASES: EvidenceCase[] = [
   {
@@ -962,17 +1125,22 @@ const EVIDENCE_CASES: EvidenceCase[] = [
       }),
   },
   {
-    name: "a revoked measurement",
-    before: async (m) => {
+    // Revoked after posting, the job would be Released (JobMarket.outcomes.test.ts): revoked before,
+    // the provider bid on a job its enclave could not attest.
+    name: "a measurement revoked before the job was posted",
+    setup: async (m) => {
       await m.enclaveRegistry.write.revokeMeasurement([TeeType.Simulated, SIMULATED_MEASUREMENT]);
     },
     args: (m, job) => attestationArgs(m, job),
-    reason: (m) =>
-      encodeErrorResult({
+    reason: async (m, job) => {
+      const { revokedAt } = await m.enclaveRegistry.read.measurementOf([TeeType.Simulated, SIMULATED_MEASUREMENT]);
+      assert.ok(revokedAt > 0n && revokedAt < BigInt((await m.jobMarket.read.getJob([job.jobId])).postedAt));
+      return encodeErrorResult({
         abi: m.enclaveRegistry.abi,
-        errorName: "EnclaveRegistryMeasurementRevoked",
-        args: [TeeType.Simulated, SIMULATED_MEASUREMENT],
-      }),
+        errorName: "AttestationRevoked",
+        args: [SIMULATED_MEASUREMENT, revokedAt],
+      });
+    },
   },
   {
     name: "an allow-listing that has expired",
@@ -998,23 +1166,18 @@ const EVIDENCE_CASES: EvidenceCase[] = [
     },
   },
   {
-    name: "a quote from a platform whose PCK key governance revoked",
-    before: async (m) => {
-      await m.simulatedVerifier.write.revokePckKey([
-        hexToBigInt(toHex(DEV_PCK_PUBLIC_KEY.subarray(0, 32))),
-        hexToBigInt(toHex(DEV_PCK_PUBLIC_KEY.subarray(32))),
-      ]);
+    name: "a quote from a platform whose PCK key governance revoked before the job was posted",
+    setup: async (m) => {
+      await m.simulatedVerifier.write.revokePckKey(DEV_PCK_XY);
     },
     args: (m, job) => attestationArgs(m, job),
     reason: async (m) =>
       encodeErrorResult({
         abi: m.simulatedVerifier.abi,
-        errorName: "IntelQuotePckKeyRevoked",
+        errorName: "AttestationRevoked",
         args: [
-          await m.simulatedVerifier.read.pckKeyHash([
-            hexToBigInt(toHex(DEV_PCK_PUBLIC_KEY.subarray(0, 32))),
-            hexToBigInt(toHex(DEV_PCK_PUBLIC_KEY.subarray(32))),
-          ]),
+          await m.simulatedVerifier.read.pckKeyHash(DEV_PCK_XY),
+          (await m.simulatedVerifier.read.pckKeyOf(DEV_PCK_XY)).revokedAt,
         ],
       }),
   },
@@ -1055,25 +1218,24 @@ const EVIDENCE_CASES: EvidenceCase[] = [
       }),
   },
   {
-    name: "an accepted TEE type with no verifier configured",
-    before: async (m) => {
-      await m.enclaveRegistry.write.setVerifier([TeeType.Tdx, zeroAddress]);
-    },
+    // The job's config pins the production IntelQuoteVerifier for TDX: development evidence
+    // claiming to be TDX comes from a PCK key it never registered.
+    name: "Simulated evidence submitted as TDX",
     overrides: { teeTypes: teeTypeSet([TeeType.Tdx, TeeType.Simulated]) },
     args: async (m, job) => {
       const [, encKey, signer, evidence] = await attestationArgs(m, job);
       return [TeeType.Tdx, encKey, signer, evidence] as const;
     },
-    reason: (m) =>
+    reason: async (m) =>
       encodeErrorResult({
-        abi: m.enclaveRegistry.abi,
-        errorName: "EnclaveRegistryNoVerifier",
-        args: [TeeType.Tdx],
+        abi: m.intelQuoteVerifier.abi,
+        errorName: "IntelQuotePckKeyUnknown",
+        args: [await m.intelQuoteVerifier.read.pckKeyHash(DEV_PCK_XY)],
       }),
   },
   {
-    name: "Simulated evidence while the Simulated TEE is disabled",
-    before: async (m) => {
+    name: "Simulated evidence while the Simulated TEE was disabled before the job was posted",
+    setup: async (m) => {
       await m.enclaveRegistry.write.setSimulatedEnabled([false]);
     },
     args: (m, job) => attestationArgs(m, job),
@@ -1162,7 +1324,7 @@ describe("JobMarket failures: bad evidence fails the job and slashes (no revert)
       const m = await loadMarket();
       const job = await attestedJob(m, ODD_PRICE);
       const treasuryBefore = await m.providerRegistry.read.treasuryAccrued([ETH]);
-      const tx = await m.jobMarket.write.submitResult([job.jobId, job.terms, MODEL, CIPHERTEXT, proof], {
+      const tx = await m.jobMarket.write.submitResult([job.jobId, job.terms, await signedResult(m, job, { proof })], {
         account: m.provider.account,
       });
       await viem.assertions.emitWithArgs(tx, m.jobMarket, "EvidenceRejected", [
@@ -1185,7 +1347,7 @@ describe("JobMarket failures: bad evidence fails the job and slashes (no revert)
       assert.equal(await m.providerRegistry.read.treasuryAccrued([ETH]), treasuryBefore + ODD_TO_TREASURY);
       assert.equal(await m.jobMarket.read.refundableOf([job.jobId, job.terms]), CEILING + ODD_TO_BUYER);
       await viem.assertions.revertWithCustomErrorWithArgs(
-        m.jobMarket.write.submitResult([job.jobId, job.terms, MODEL, CIPHERTEXT, VALID_PROOF], {
+        m.jobMarket.write.submitResult([job.jobId, job.terms, await signedResult(m, job)], {
           account: m.provider.account,
         }),
         m.jobMarket,
@@ -1200,9 +1362,10 @@ describe("JobMarket failures: results", () => {
   it("a result from someone other than the provider is rejected with JobMarketNotProvider", async () => {
     const m = await loadMarket();
     const job = await attestedJob(m);
+    const result = await signedResult(m, job);
     for (const caller of [m.provider2, m.buyer]) {
       await viem.assertions.revertWithCustomErrorWithArgs(
-        m.jobMarket.write.submitResult([job.jobId, job.terms, MODEL, CIPHERTEXT, VALID_PROOF], {
+        m.jobMarket.write.submitResult([job.jobId, job.terms, result], {
           account: caller.account,
         }),
         m.jobMarket,
@@ -1217,7 +1380,7 @@ describe("JobMarket failures: results", () => {
     const job = await matchedJob(m);
     await m.jobMarket.write.closeBidding([job.jobId, job.terms]);
     await viem.assertions.revertWithCustomErrorWithArgs(
-      m.jobMarket.write.submitResult([job.jobId, job.terms, MODEL, CIPHERTEXT, VALID_PROOF], {
+      m.jobMarket.write.submitResult([job.jobId, job.terms, UNSIGNED_RESULT], {
         account: m.provider.account,
       }),
       m.jobMarket,
@@ -1229,8 +1392,9 @@ describe("JobMarket failures: results", () => {
   it("a second result is rejected with JobMarketInvalidStatus(jobId, Completed)", async () => {
     const m = await loadMarket();
     const job = await attestedJob(m);
+    const result = await signedResult(m, job);
     const submit = () =>
-      m.jobMarket.write.submitResult([job.jobId, job.terms, MODEL, CIPHERTEXT, VALID_PROOF], {
+      m.jobMarket.write.submitResult([job.jobId, job.terms, result], {
         account: m.provider.account,
       });
     await submit();
@@ -1243,8 +1407,9 @@ describe("JobMarket failures: results", () => {
   it("a result after the delivery deadline is rejected with JobMarketDeadlinePassed(deliveryDeadline)", async () => {
     const m = await loadMarket();
     const job = await attestedJob(m);
+    const result = await signedResult(m, job);
     const submit = () =>
-      m.jobMarket.write.submitResult([job.jobId, job.terms, MODEL, CIPHERTEXT, VALID_PROOF], {
+      m.jobMarket.write.submitResult([job.jobId, job.terms, result], {
         account: m.provider.account,
       });
     await networkHelpers.time.setNextBlockTimestamp(job.terms.deliveryDeadline + 1n);
@@ -1258,12 +1423,13 @@ describe("JobMarket failures: results", () => {
   it("an empty model commitment or ciphertext hash is rejected with JobMarketEmptyResult", async () => {
     const m = await loadMarket();
     const job = await attestedJob(m);
-    for (const [model, ciphertext] of [
+    for (const [modelCommitment, modelCiphertextHash] of [
       [ZERO_HASH, CIPHERTEXT],
       [MODEL, ZERO_HASH],
     ] as const) {
+      const result = await signedResult(m, job, { modelCommitment, modelCiphertextHash });
       await viem.assertions.revertWithCustomError(
-        m.jobMarket.write.submitResult([job.jobId, job.terms, model, ciphertext, VALID_PROOF], {
+        m.jobMarket.write.submitResult([job.jobId, job.terms, result], {
           account: m.provider.account,
         }),
         m.jobMarket,
@@ -1272,22 +1438,19 @@ describe("JobMarket failures: results", () => {
     }
   });
 
-  it("a result while no training verifier is set is rejected with JobMarketTrainingVerifierNotSet", async () => {
+  it("a result after the data deadline without a recorded delivery is still accepted (the record protects the provider only)", async () => {
     const m = await loadMarket();
     const job = await attestedJob(m);
-    await m.jobMarket.write.setTrainingVerifier([zeroAddress]);
-    await viem.assertions.revertWithCustomError(
-      m.jobMarket.write.submitResult([job.jobId, job.terms, MODEL, CIPHERTEXT, VALID_PROOF], {
+    // The data may have reached the enclave without a record (the record only protects the provider).
+    await networkHelpers.time.setNextBlockTimestamp(job.terms.dataDeadline + 1n);
+    await viem.assertions.emit(
+      m.jobMarket.write.submitResult([job.jobId, job.terms, await signedResult(m, job)], {
         account: m.provider.account,
       }),
       m.jobMarket,
-      "JobMarketTrainingVerifierNotSet",
+      "ProofVerified",
     );
-    assert.equal(
-      await statusOf(m, job),
-      JobStatus.Attested,
-      "a missing verifier is not the provider's fault",
-    );
+    assert.equal(await statusOf(m, job), JobStatus.Completed);
   });
 });
 
@@ -1323,9 +1486,22 @@ describe("JobMarket failures: timeouts", () => {
     );
   });
 
-  it("enforceDeadline on an attested job before the delivery deadline is rejected with JobMarketDeadlineNotPassed", async () => {
+  it("enforceDeadline on an attested job without a delivery record before the data deadline is rejected with JobMarketDeadlineNotPassed(dataDeadline)", async () => {
     const m = await loadMarket();
     const job = await attestedJob(m);
+    await networkHelpers.time.setNextBlockTimestamp(job.terms.dataDeadline);
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      m.jobMarket.write.enforceDeadline([job.jobId, job.terms]),
+      m.jobMarket,
+      "JobMarketDeadlineNotPassed",
+      [job.terms.dataDeadline],
+    );
+  });
+
+  it("enforceDeadline on an attested job with a recorded delivery before the delivery deadline is rejected with JobMarketDeadlineNotPassed(deliveryDeadline)", async () => {
+    const m = await loadMarket();
+    const job = await attestedJob(m);
+    await recordDelivery(m, job);
     await networkHelpers.time.setNextBlockTimestamp(job.terms.deliveryDeadline);
     await viem.assertions.revertWithCustomErrorWithArgs(
       m.jobMarket.write.enforceDeadline([job.jobId, job.terms]),
@@ -1338,7 +1514,7 @@ describe("JobMarket failures: timeouts", () => {
   it("enforceDeadline on a finished job is rejected with JobMarketInvalidStatus", async () => {
     const m = await loadMarket();
     const job = await attestedJob(m);
-    await m.jobMarket.write.submitResult([job.jobId, job.terms, MODEL, CIPHERTEXT, VALID_PROOF], {
+    await m.jobMarket.write.submitResult([job.jobId, job.terms, await signedResult(m, job)], {
       account: m.provider.account,
     });
     await networkHelpers.time.increaseTo(job.terms.deliveryDeadline + 1n);
@@ -1438,9 +1614,11 @@ describe("JobMarket failures: timeouts", () => {
     );
   });
 
-  it("delivery missed → enforceDeadline fails and slashes; refund = ceiling + buyer share", async () => {
+  it("data recorded, result missed → enforceDeadline fails and slashes; refund = ceiling + buyer share", async () => {
     const m = await loadMarket();
     const job = await attestedJob(m, ODD_PRICE);
+    // With a recorded delivery the data was the buyer's to give and the result the provider's to make.
+    await recordDelivery(m, job);
     await networkHelpers.time.increaseTo(job.terms.deliveryDeadline + 1n);
     const tx = await m.jobMarket.write.enforceDeadline([job.jobId, job.terms], {
       account: m.stranger.account,
@@ -1474,14 +1652,14 @@ describe("JobMarket failures: timeouts", () => {
     assert.equal(await m.publicClient.getBalance({ address: m.jobMarket.address }), 0n);
   });
 
-  it("delivery missed on a token job moves the token balances exactly", async () => {
+  it("result missed on a token job moves the token balances exactly", async () => {
     const m = await loadMarket();
     const ceiling = parseEther("3");
     const price = parseEther("2") + 1n;
     const collateral = collateralOf(price);
     const toBuyer = buyerShareOf(collateral);
     assert.equal(collateral, parseEther("1") + 1n);
-    assert.equal(toBuyer, parseEther("0.7"));
+    assert.equal(toBuyer, parseEther("0.7") + 1n, "the buyer's share rounds up");
     const token = m.stakeToken;
     const balance = (a: Address) => token.read.balanceOf([a]);
     const job = await postTestJob(m, { asset: token.address, priceCeiling: ceiling });
@@ -1490,6 +1668,7 @@ describe("JobMarket failures: timeouts", () => {
     await m.jobMarket.write.submitAttestation([job.jobId, job.terms, ...(await attestationArgs(m, job))], {
       account: m.provider.account,
     });
+    await recordDelivery(m, job);
     const marketBefore = await balance(m.jobMarket.address);
     const registryBefore = await balance(m.providerRegistry.address);
     assert.equal(marketBefore, ceiling);
@@ -1566,13 +1745,15 @@ describe("JobMarket failures: refunds and cancellation", () => {
     ]);
     await bid(m, job, CEILING);
     await endBidding(job);
-    await m.jobMarket.write.submitAttestation([job.jobId, job.terms, ...(await attestationArgs(m, job))], {
-      account: m.provider.account,
-    });
+    const enclave = newSimulatedEnclave();
+    await m.jobMarket.write.submitAttestation(
+      [job.jobId, job.terms, ...(await attestationArgs(m, job, { enclave }))],
+      { account: m.provider.account },
+    );
     await viem.assertions.revertWithCustomErrorWithArgs(claim(), m.jobMarket, "JobMarketNothingToRefund", [
       job.jobId,
     ]);
-    await m.jobMarket.write.submitResult([job.jobId, job.terms, MODEL, CIPHERTEXT, VALID_PROOF], {
+    await m.jobMarket.write.submitResult([job.jobId, job.terms, await signedResult(m, { ...job, enclave })], {
       account: m.provider.account,
     });
     await viem.assertions.revertWithCustomErrorWithArgs(claim(), m.jobMarket, "JobMarketNothingToRefund", [
@@ -1606,5 +1787,17 @@ describe("JobMarket failures: refunds and cancellation", () => {
       "JobMarketInvalidStatus",
       [job.jobId, JobStatus.Matched],
     );
+  });
+
+  it("withdrawing an owed amount of zero is rejected with JobMarketNothingOwed(account, asset)", async () => {
+    const m = await loadMarket();
+    for (const asset of [ETH, m.stakeToken.address]) {
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        m.jobMarket.write.withdrawOwed([asset, m.stranger.account.address], { account: m.stranger.account }),
+        m.jobMarket,
+        "JobMarketNothingOwed",
+        [getAddress(m.stranger.account.address), getAddress(asset)],
+      );
+    }
   });
 });

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { getAddress, keccak256, toBytes } from "viem";
+import { newSimulatedEnclave } from "../../scripts/lib/market.ts";
 import { JobStatus, SIMULATED_MEASUREMENT, TeeType } from "../../sdk/index.ts";
 import {
   attestationArgs,
@@ -9,12 +10,13 @@ import {
   endBidding,
   loadMarket,
   postTestJob,
-  VALID_PROOF,
+  recordDelivery,
+  signedResult,
   viem,
 } from "../support/fixture.ts";
 
 describe("JobMarket lifecycle (ETH)", () => {
-  it("runs post → bid → match → attest → result → payout → refund of the unused ceiling", async () => {
+  it("runs post → bid → match → attest → delivery → result → payout → refund of the unused ceiling", async () => {
     const m = await loadMarket();
     const job = await postTestJob(m);
     assert.equal(await m.jobMarket.read.statusOf([job.jobId]), JobStatus.Open);
@@ -24,7 +26,8 @@ describe("JobMarket lifecycle (ETH)", () => {
     );
 
     const price = CEILING / 2n;
-    await bid(m, job, price + 1n, m.provider2);
+    // The second bid undercuts the first by more than the config's 1% minimum step.
+    await bid(m, job, (price * 102n) / 100n, m.provider2);
     await bid(m, job, price, m.provider);
     const collateral = (price * 5_000n + 9_999n) / 10_000n;
     let stake = await m.providerRegistry.read.stakeOf([m.provider.account.address, job.terms.asset]);
@@ -34,7 +37,8 @@ describe("JobMarket lifecycle (ETH)", () => {
 
     await endBidding(job);
     assert.equal(await m.jobMarket.read.statusOf([job.jobId]), JobStatus.Matched);
-    const args = await attestationArgs(m, job);
+    const enclave = newSimulatedEnclave();
+    const args = await attestationArgs(m, job, { enclave });
     await viem.assertions.emitWithArgs(
       m.jobMarket.write.submitAttestation([job.jobId, job.terms, ...args], { account: m.provider.account }),
       m.jobMarket,
@@ -43,17 +47,35 @@ describe("JobMarket lifecycle (ETH)", () => {
     );
     assert.equal(await m.jobMarket.read.statusOf([job.jobId]), JobStatus.Attested);
 
-    const model = keccak256(toBytes("adapter weights"));
-    const ciphertext = keccak256(toBytes("encrypted adapter"));
-    await viem.assertions.balancesHaveChanged(
-      m.jobMarket.write.submitResult([job.jobId, job.terms, model, ciphertext, VALID_PROOF], {
-        account: m.provider.account,
-      }),
-      [
-        { address: m.provider.account.address, amount: price },
-        { address: m.jobMarket.address, amount: -price },
-      ],
+    // The buyer's owner key records the delivered blobs (relayed by a stranger).
+    await recordDelivery(m, job);
+
+    const result = await signedResult(
+      m,
+      { ...job, enclave },
+      {
+        modelCommitment: keccak256(toBytes("adapter weights")),
+        modelCiphertextHash: keccak256(toBytes("encrypted adapter")),
+      },
     );
+    const tx = await m.jobMarket.write.submitResult([job.jobId, job.terms, result], {
+      account: m.provider.account,
+    });
+    await viem.assertions.balancesHaveChanged(tx, [
+      { address: m.provider.account.address, amount: price },
+      { address: m.jobMarket.address, amount: -price },
+    ]);
+    await viem.assertions.emitWithArgs(tx, m.jobMarket, "ProofVerified", [
+      job.jobId,
+      result.modelCommitment,
+      result.modelCiphertextHash,
+      true,
+    ]);
+    await viem.assertions.emitWithArgs(tx, m.jobMarket, "PaymentReleased", [
+      job.jobId,
+      getAddress(m.provider.account.address),
+      price,
+    ]);
     assert.equal(await m.jobMarket.read.statusOf([job.jobId]), JobStatus.Completed);
     stake = await m.providerRegistry.read.stakeOf([m.provider.account.address, job.terms.asset]);
     assert.equal(stake.locked, 0n);

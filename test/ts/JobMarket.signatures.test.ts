@@ -7,17 +7,15 @@ import {
   concat,
   getAddress,
   type Hex,
-  keccak256,
   numberToHex,
   parseSignature,
   recoverTypedDataAddress,
   serializeCompactSignature,
   signatureToCompactSignature,
-  toBytes,
   zeroAddress,
 } from "viem";
 import { generatePrivateKey, type PrivateKeyAccount, privateKeyToAccount } from "viem/accounts";
-import { buildJobTerms, newBuyerSecrets, postJob } from "../../scripts/lib/market.ts";
+import { buildJobTerms, newBuyerSecrets, newSimulatedEnclave, postJob } from "../../scripts/lib/market.ts";
 import { FailureReason, JobStatus, jobMarketDomain, ownerActionTypes } from "../../sdk/index.ts";
 import {
   attestationArgs,
@@ -33,14 +31,13 @@ import {
   now,
   type PostedJob,
   postTestJob,
-  VALID_PROOF,
+  recordDelivery,
+  signedResult,
   viem,
 } from "../support/fixture.ts";
 
 const DAY = 86_400n;
 const MAX_JOB_DURATION = 90n * DAY;
-const MODEL = keccak256(toBytes("adapter weights"));
-const CIPHERTEXT = keccak256(toBytes("encrypted adapter"));
 /** Order of the secp256k1 group. */
 const SECP256K1_N = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
 
@@ -123,13 +120,14 @@ describe("JobMarket owner-key signatures: relayed actions", () => {
       "DeliveryDeadlineExtended",
       [job.jobId, newDeadline],
     );
-    assert.equal((await m.jobMarket.read.getJob([job.jobId])).deliveryDeadline, newDeadline);
+    assert.equal(BigInt((await m.jobMarket.read.getJob([job.jobId])).deliveryDeadline), newDeadline);
     assert.equal(await m.jobMarket.read.nonces([job.terms.ownerKey]), 1n);
   });
 
   it("the extended deadline really extends: a result after the original deadline is accepted and not enforceable", async () => {
     const m = await loadMarket();
     const job = await attestedJob(m);
+    await recordDelivery(m, job);
     const original = job.terms.deliveryDeadline;
     const extended = original + DAY;
     await relayExtend(m, job, await extendSig(m, job, extended));
@@ -143,7 +141,7 @@ describe("JobMarket owner-key signatures: relayed actions", () => {
     );
     await networkHelpers.time.setNextBlockTimestamp(extended);
     await viem.assertions.emitWithArgs(
-      m.jobMarket.write.submitResult([job.jobId, job.terms, MODEL, CIPHERTEXT, VALID_PROOF], {
+      m.jobMarket.write.submitResult([job.jobId, job.terms, await signedResult(m, job)], {
         account: m.provider.account,
       }),
       m.jobMarket,
@@ -155,11 +153,13 @@ describe("JobMarket owner-key signatures: relayed actions", () => {
   it("the extended deadline is the one enforced: after it, results are refused and the provider is slashed", async () => {
     const m = await loadMarket();
     const job = await attestedJob(m);
+    await recordDelivery(m, job);
     const extended = job.terms.deliveryDeadline + DAY;
     await relayExtend(m, job, await extendSig(m, job, extended));
+    const result = await signedResult(m, job);
     await networkHelpers.time.setNextBlockTimestamp(extended + 1n);
     await viem.assertions.revertWithCustomErrorWithArgs(
-      m.jobMarket.write.submitResult([job.jobId, job.terms, MODEL, CIPHERTEXT, VALID_PROOF], {
+      m.jobMarket.write.submitResult([job.jobId, job.terms, result], {
         account: m.provider.account,
       }),
       m.jobMarket,
@@ -181,13 +181,17 @@ describe("JobMarket owner-key signatures: relayed actions", () => {
     await relayExtend(m, job, await extendSig(m, job, extended));
     await bid(m, job, CEILING / 2n);
     await endBidding(job);
-    await m.jobMarket.write.submitAttestation([job.jobId, job.terms, ...(await attestationArgs(m, job))], {
-      account: m.provider.account,
-    });
-    assert.equal((await m.jobMarket.read.getJob([job.jobId])).deliveryDeadline, extended);
+    const enclave = newSimulatedEnclave();
+    await m.jobMarket.write.submitAttestation(
+      [job.jobId, job.terms, ...(await attestationArgs(m, job, { enclave }))],
+      { account: m.provider.account },
+    );
+    assert.equal(BigInt((await m.jobMarket.read.getJob([job.jobId])).deliveryDeadline), extended);
+    await recordDelivery(m, job);
+    const result = await signedResult(m, { ...job, enclave });
     await networkHelpers.time.setNextBlockTimestamp(job.terms.deliveryDeadline + 1n);
     await viem.assertions.emit(
-      m.jobMarket.write.submitResult([job.jobId, job.terms, MODEL, CIPHERTEXT, VALID_PROOF], {
+      m.jobMarket.write.submitResult([job.jobId, job.terms, result], {
         account: m.provider.account,
       }),
       m.jobMarket,
@@ -291,7 +295,7 @@ describe("JobMarket owner-key signatures: rejected signatures", () => {
       "JobMarketInvalidSignature",
       [recovered, b.terms.ownerKey],
     );
-    assert.equal((await m.jobMarket.read.getJob([b.jobId])).deliveryDeadline, b.terms.deliveryDeadline);
+    assert.equal(BigInt((await m.jobMarket.read.getJob([b.jobId])).deliveryDeadline), b.terms.deliveryDeadline);
   });
 
   it("a signature by a key other than the job's owner key is rejected with JobMarketInvalidSignature(signer, ownerKey)", async () => {
@@ -341,7 +345,6 @@ describe("JobMarket owner-key signatures: rejected signatures", () => {
       m.deployer.account.address,
       m.providerRegistry.address,
       m.enclaveRegistry.address,
-      5_000,
     ]);
     const sig = await cancelSig(m, job, { jobMarket: otherMarket.address });
     await viem.assertions.revertWithCustomErrorWithArgs(
@@ -516,7 +519,7 @@ describe("JobMarket owner-key signatures: invalid extensions", () => {
   it("an extension of a finished job is rejected with JobMarketInvalidStatus", async () => {
     const m = await loadMarket();
     const job = await attestedJob(m);
-    await m.jobMarket.write.submitResult([job.jobId, job.terms, MODEL, CIPHERTEXT, VALID_PROOF], {
+    await m.jobMarket.write.submitResult([job.jobId, job.terms, await signedResult(m, job)], {
       account: m.provider.account,
     });
     await viem.assertions.revertWithCustomErrorWithArgs(
@@ -530,6 +533,7 @@ describe("JobMarket owner-key signatures: invalid extensions", () => {
   it("an extension of a failed job cannot revive it (JobMarketInvalidStatus)", async () => {
     const m = await loadMarket();
     const job = await attestedJob(m);
+    await recordDelivery(m, job);
     await networkHelpers.time.increaseTo(job.terms.deliveryDeadline + 1n);
     await m.jobMarket.write.enforceDeadline([job.jobId, job.terms]);
     await viem.assertions.revertWithCustomErrorWithArgs(
@@ -537,6 +541,20 @@ describe("JobMarket owner-key signatures: invalid extensions", () => {
       m.jobMarket,
       "JobMarketInvalidStatus",
       [job.jobId, JobStatus.Failed],
+    );
+  });
+
+  it("an extension of a buyer-defaulted job cannot revive it (JobMarketInvalidStatus)", async () => {
+    const m = await loadMarket();
+    const job = await attestedJob(m);
+    // No delivery recorded by the data deadline: the buyer's default.
+    await networkHelpers.time.increaseTo(job.terms.dataDeadline + 1n);
+    await m.jobMarket.write.enforceDeadline([job.jobId, job.terms]);
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      relayExtend(m, job, await extendSig(m, job, job.terms.deliveryDeadline + DAY)),
+      m.jobMarket,
+      "JobMarketInvalidStatus",
+      [job.jobId, JobStatus.BuyerDefaulted],
     );
   });
 });

@@ -19,7 +19,8 @@ import { networkHelpers, viem } from "../support/fixture.ts";
 
 const DELAY = 7n * 24n * 3600n;
 const MAX_DELAY = 90n * 24n * 3600n;
-const BUYER_SHARE_BPS = 7_000n;
+/** The buyer's share a job's config pins (ignition/modules/core.ts default). */
+const BUYER_SHARE_BPS = 7_000;
 const STAKE = parseEther("10");
 const PROFILE = {
   teeTypes: teeTypeSet([TeeType.Tdx, TeeType.Simulated]),
@@ -57,7 +58,6 @@ async function deployRegistry() {
     owner.account.address,
     token.address,
     treasury.account.address,
-    Number(BUYER_SHARE_BPS),
     DELAY,
   ]);
   await registry.write.setMarket([market.account.address]);
@@ -93,20 +93,19 @@ async function latest(): Promise<bigint> {
   return BigInt(await networkHelpers.time.latest());
 }
 
+/** `amount * bps / 10_000` rounded up: the buyer's part of a slash. */
+function ceilBps(amount: bigint, bps: number | bigint): bigint {
+  return (amount * BigInt(bps) + 9_999n) / 10_000n;
+}
+
 describe("ProviderRegistry", () => {
   describe("constructor", () => {
-    it("reverts on a zero treasury, a share above 100% and an unbonding delay above the maximum", async () => {
+    it("reverts on a zero treasury and an unbonding delay above the maximum", async () => {
       const { owner, token, registry } = await load();
       const abi = registry.abi;
       assert.deepEqual(
         await deploymentError(
-          viem.deployContract("ProviderRegistry", [
-            owner.account.address,
-            token.address,
-            zeroAddress,
-            7000,
-            1n,
-          ]),
+          viem.deployContract("ProviderRegistry", [owner.account.address, token.address, zeroAddress, 1n]),
           abi,
         ),
         { errorName: "ProviderRegistryZeroAddress", args: undefined },
@@ -117,20 +116,6 @@ describe("ProviderRegistry", () => {
             owner.account.address,
             token.address,
             owner.account.address,
-            10_001,
-            1n,
-          ]),
-          abi,
-        ),
-        { errorName: "ProviderRegistryInvalidBps", args: [10_001n] },
-      );
-      assert.deepEqual(
-        await deploymentError(
-          viem.deployContract("ProviderRegistry", [
-            owner.account.address,
-            token.address,
-            owner.account.address,
-            7000,
             MAX_DELAY + 1n,
           ]),
           abi,
@@ -144,7 +129,6 @@ describe("ProviderRegistry", () => {
       assert.equal(await f.registry.read.owner(), getAddress(f.owner.account.address));
       assert.equal(await f.registry.read.stakeToken(), getAddress(f.token.address));
       assert.equal(await f.registry.read.treasury(), getAddress(f.treasury.account.address));
-      assert.equal(await f.registry.read.slashBuyerShareBps(), Number(BUYER_SHARE_BPS));
       assert.equal(await f.registry.read.unbondingDelay(), DELAY);
       assert.equal(await f.registry.read.market(), getAddress(f.market.account.address));
     });
@@ -327,7 +311,6 @@ describe("ProviderRegistry", () => {
         f.owner.account.address,
         zeroAddress,
         f.treasury.account.address,
-        7000,
         DELAY,
       ]);
       await ethOnly.write.register([PROFILE], { account: f.alice.account });
@@ -359,7 +342,6 @@ describe("ProviderRegistry", () => {
         f.owner.account.address,
         odd.address,
         f.treasury.account.address,
-        7000,
         DELAY,
       ]);
       await registry.write.register([PROFILE], { account: f.alice.account });
@@ -510,7 +492,7 @@ describe("ProviderRegistry", () => {
         f.registry.write.requestWithdrawal([ETH, amount], { account: f.alice.account }),
         f.registry,
         "UnbondingStarted",
-        [getAddress(f.alice.account.address), ETH, amount, readyAt],
+        [getAddress(f.alice.account.address), ETH, 0n, amount, readyAt],
       );
       assert.deepEqual(await stake(f, ETH), {
         free: STAKE - amount,
@@ -518,6 +500,9 @@ describe("ProviderRegistry", () => {
         unbonding: amount,
         unbondingReadyAt: readyAt,
       });
+      assert.deepEqual(await f.registry.read.pendingWithdrawals([f.alice.account.address, ETH]), [
+        { id: 0n, readyAt, amount },
+      ]);
 
       await viem.assertions.revertWithCustomErrorWithArgs(
         f.registry.write.withdraw([ETH], { account: f.alice.account }),
@@ -546,6 +531,7 @@ describe("ProviderRegistry", () => {
         unbonding: 0n,
         unbondingReadyAt: 0n,
       });
+      assert.deepEqual(await f.registry.read.pendingWithdrawals([f.alice.account.address, ETH]), []);
       await viem.assertions.revertWithCustomError(
         f.registry.write.withdraw([ETH], { account: f.alice.account }),
         f.registry,
@@ -568,20 +554,105 @@ describe("ProviderRegistry", () => {
       assert.equal(await f.token.read.balanceOf([f.registry.address]), 0n);
     });
 
-    it("restarts the delay for everything unbonding on a new request", async () => {
+    it("keeps each request's own clock: a new request does not delay the ones already unbonding", async () => {
       const f = await load();
+      const first = (await latest()) + 1n;
+      await networkHelpers.time.setNextBlockTimestamp(first);
+      const { result: id0 } = await f.registry.simulate.requestWithdrawal([ETH, 1n], {
+        account: f.alice.account.address,
+      });
+      assert.equal(id0, 0n);
       await f.registry.write.requestWithdrawal([ETH, 1n], { account: f.alice.account });
-      await networkHelpers.time.increase(DELAY - 100n);
-      await f.registry.write.requestWithdrawal([ETH, 2n], { account: f.alice.account });
+      const second = first + DELAY - 100n;
+      await networkHelpers.time.setNextBlockTimestamp(second);
+      await viem.assertions.emitWithArgs(
+        f.registry.write.requestWithdrawal([ETH, 2n], { account: f.alice.account }),
+        f.registry,
+        "UnbondingStarted",
+        [getAddress(f.alice.account.address), ETH, 1n, 2n, second + DELAY],
+      );
       const s = await stake(f, ETH);
       assert.equal(s.unbonding, 3n);
-      assert.equal(s.unbondingReadyAt, (await latest()) + DELAY);
-      await networkHelpers.time.increase(200n);
+      assert.equal(s.unbondingReadyAt, first + DELAY, "the earliest request's readyAt");
+      assert.deepEqual(await f.registry.read.pendingWithdrawals([f.alice.account.address, ETH]), [
+        { id: 0n, readyAt: first + DELAY, amount: 1n },
+        { id: 1n, readyAt: second + DELAY, amount: 2n },
+      ]);
+      // The first request matures on its own schedule and is paid alone.
+      await networkHelpers.time.setNextBlockTimestamp(first + DELAY);
+      await viem.assertions.balancesHaveChanged(
+        f.registry.write.withdraw([ETH], { account: f.alice.account }),
+        [{ address: f.alice.account.address, amount: 1n }],
+      );
+      assert.deepEqual(await stake(f, ETH), {
+        free: STAKE - 3n,
+        locked: 0n,
+        unbonding: 2n,
+        unbondingReadyAt: second + DELAY,
+      });
       await viem.assertions.revertWithCustomErrorWithArgs(
         f.registry.write.withdraw([ETH], { account: f.alice.account }),
         f.registry,
         "ProviderRegistryUnbonding",
-        [s.unbondingReadyAt],
+        [second + DELAY],
+      );
+      await networkHelpers.time.setNextBlockTimestamp(second + DELAY);
+      await viem.assertions.balancesHaveChanged(
+        f.registry.write.withdraw([ETH], { account: f.alice.account }),
+        [{ address: f.alice.account.address, amount: 2n }],
+      );
+    });
+
+    it("pays a later request that matures first (shorter delay) and keeps the earlier one pending", async () => {
+      const f = await load();
+      await f.registry.write.requestWithdrawal([ETH, 1n], { account: f.alice.account });
+      const slow = (await stake(f, ETH)).unbondingReadyAt;
+      await f.registry.write.setUnbondingDelay([60n]);
+      await f.registry.write.requestWithdrawal([ETH, 2n], { account: f.alice.account });
+      const fast = (await latest()) + 60n;
+      assert.equal((await stake(f, ETH)).unbondingReadyAt, fast, "the later request is now the earliest");
+      await networkHelpers.time.increaseTo(fast);
+      await viem.assertions.balancesHaveChanged(
+        f.registry.write.withdraw([ETH], { account: f.alice.account }),
+        [{ address: f.alice.account.address, amount: 2n }],
+      );
+      assert.deepEqual(await f.registry.read.pendingWithdrawals([f.alice.account.address, ETH]), [
+        { id: 0n, readyAt: slow, amount: 1n },
+      ]);
+      assert.equal((await stake(f, ETH)).unbondingReadyAt, slow);
+    });
+
+    it("caps the pending requests per provider and asset", async () => {
+      const f = await load();
+      const max = await f.registry.read.MAX_PENDING_WITHDRAWALS();
+      assert.equal(max, 32n);
+      for (let i = 0n; i < max; i++)
+        await f.registry.write.requestWithdrawal([ETH, 1n], { account: f.alice.account });
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        f.registry.write.requestWithdrawal([ETH, 1n], { account: f.alice.account }),
+        f.registry,
+        "ProviderRegistryTooManyPendingWithdrawals",
+        [max],
+      );
+      // The token has its own list.
+      await f.registry.write.requestWithdrawal([f.token.address, 1n], { account: f.alice.account });
+      await networkHelpers.time.increase(DELAY);
+      const hash = await f.registry.write.withdraw([ETH], { account: f.alice.account });
+      const { gasUsed } = await f.publicClient.waitForTransactionReceipt({ hash });
+      console.log(
+        `      gas of a withdrawal paying the most (${max}) requests a provider can have: ${gasUsed}`,
+      );
+      // The cap bounds the work: no pile of dust requests can push a withdrawal out of a block.
+      assert.ok(gasUsed < 300_000n, `withdrawing ${max} requests costs ${gasUsed} gas`);
+      assert.equal((await stake(f, ETH)).unbonding, 0n);
+      const t = (await latest()) + 1n;
+      await networkHelpers.time.setNextBlockTimestamp(t);
+      // Ids keep counting after the list was emptied.
+      await viem.assertions.emitWithArgs(
+        f.registry.write.requestWithdrawal([ETH, 1n], { account: f.alice.account }),
+        f.registry,
+        "UnbondingStarted",
+        [getAddress(f.alice.account.address), ETH, max, 1n, t + DELAY],
       );
     });
 
@@ -623,10 +694,11 @@ describe("ProviderRegistry", () => {
       await f.registry.write.requestWithdrawal([f.token.address, 1n], { account: f.alice.account });
       // With a zero delay the token withdrawal is immediately possible.
       await f.registry.write.withdraw([f.token.address], { account: f.alice.account });
-      await viem.assertions.revertWithCustomError(
+      await viem.assertions.revertWithCustomErrorWithArgs(
         f.registry.write.withdraw([ETH], { account: f.alice.account }),
         f.registry,
         "ProviderRegistryUnbonding",
+        [first],
       );
     });
   });
@@ -681,7 +753,9 @@ describe("ProviderRegistry", () => {
         [10n, 11n],
       );
       await viem.assertions.revertWithCustomErrorWithArgs(
-        f.registry.write.slash([f.alice.account.address, ETH, 11n], { account: f.market.account }),
+        f.registry.write.slash([f.alice.account.address, ETH, 11n, BUYER_SHARE_BPS], {
+          account: f.market.account,
+        }),
         f.registry,
         "ProviderRegistryInsufficientStake",
         [10n, 11n],
@@ -693,7 +767,9 @@ describe("ProviderRegistry", () => {
       await lock(f, ETH, 10n);
       for (const caller of [f.alice, f.owner, f.treasury, f.stranger]) {
         await viem.assertions.revertWithCustomErrorWithArgs(
-          f.registry.write.slash([f.alice.account.address, ETH, 10n], { account: caller.account }),
+          f.registry.write.slash([f.alice.account.address, ETH, 10n, BUYER_SHARE_BPS], {
+            account: caller.account,
+          }),
           f.registry,
           "ProviderRegistryNotMarket",
           [getAddress(caller.account.address)],
@@ -702,19 +778,24 @@ describe("ProviderRegistry", () => {
       assert.equal((await stake(f, ETH)).locked, 10n);
     });
 
-    it("splits slashed ETH between the market (buyer share) and the treasury by the configured ratio", async () => {
+    it("splits slashed ETH between the market (buyer share, rounded up) and the treasury by the job's share", async () => {
       const f = await load();
-      const amount = parseEther("1") + 7n; // the rounding remainder goes to the treasury
-      const toBuyer = (amount * BUYER_SHARE_BPS) / 10_000n;
+      const amount = parseEther("1") + 7n; // 70% of it is not a whole number of wei
+      const toBuyer = ceilBps(amount, BUYER_SHARE_BPS);
+      assert.equal(toBuyer, (amount * 7_000n) / 10_000n + 1n, "rounded up");
       const toTreasury = amount - toBuyer;
-      assert.equal(toBuyer + toTreasury, amount);
       await lock(f, ETH, amount + 5n);
-      const { result } = await f.registry.simulate.slash([f.alice.account.address, ETH, amount], {
-        account: f.market.account.address,
-      });
+      const { result } = await f.registry.simulate.slash(
+        [f.alice.account.address, ETH, amount, BUYER_SHARE_BPS],
+        {
+          account: f.market.account.address,
+        },
+      );
       assert.equal(result, toBuyer);
       await viem.assertions.emitWithArgs(
-        f.registry.write.slash([f.alice.account.address, ETH, amount], { account: f.market.account }),
+        f.registry.write.slash([f.alice.account.address, ETH, amount, BUYER_SHARE_BPS], {
+          account: f.market.account,
+        }),
         f.registry,
         "StakeSlashed",
         [getAddress(f.alice.account.address), ETH, amount, toBuyer, toTreasury],
@@ -737,9 +818,11 @@ describe("ProviderRegistry", () => {
       const f = await load();
       const amount = parseEther("2");
       await lock(f, ETH, amount);
-      const toBuyer = (amount * BUYER_SHARE_BPS) / 10_000n;
+      const toBuyer = ceilBps(amount, BUYER_SHARE_BPS);
       await viem.assertions.balancesHaveChanged(
-        f.registry.write.slash([f.alice.account.address, ETH, amount], { account: f.market.account }),
+        f.registry.write.slash([f.alice.account.address, ETH, amount, BUYER_SHARE_BPS], {
+          account: f.market.account,
+        }),
         [
           { address: f.market.account.address, amount: toBuyer },
           { address: f.registry.address, amount: -toBuyer },
@@ -748,21 +831,21 @@ describe("ProviderRegistry", () => {
       );
     });
 
-    it("splits slashed tokens by a reconfigured ratio, including 0% and 100%", async () => {
+    it("splits slashed tokens by each call's share, including 0%, 100% and one wei at 1 bp", async () => {
       const f = await load();
       await lock(f, f.token.address, STAKE);
-      const cases: [number, bigint][] = [
-        [2_500, 999n],
-        [0, 1_000n],
-        [10_000, 1_001n],
+      const cases: [number, bigint, bigint][] = [
+        [2_500, 999n, 250n], // 249.75 rounds up
+        [0, 1_000n, 0n],
+        [10_000, 1_001n, 1_001n],
+        [1, 1n, 1n], // a non-zero share of a non-zero amount is never zero
       ];
       let accrued = 0n;
-      for (const [bps, amount] of cases) {
-        await f.registry.write.setSlashBuyerShare([bps]);
-        const toBuyer = (amount * BigInt(bps)) / 10_000n;
+      for (const [bps, amount, toBuyer] of cases) {
+        assert.equal(ceilBps(amount, BigInt(bps)), toBuyer);
         const marketBefore = await f.token.read.balanceOf([f.market.account.address]);
         await viem.assertions.emitWithArgs(
-          f.registry.write.slash([f.alice.account.address, f.token.address, amount], {
+          f.registry.write.slash([f.alice.account.address, f.token.address, amount, bps], {
             account: f.market.account,
           }),
           f.registry,
@@ -779,7 +862,21 @@ describe("ProviderRegistry", () => {
         assert.equal(await f.token.read.balanceOf([f.market.account.address]), marketBefore + toBuyer);
         assert.equal(await f.registry.read.treasuryAccrued([f.token.address]), accrued);
       }
-      assert.equal(accrued, 750n + 1_000n + 0n);
+      assert.equal(accrued, 749n + 1_000n + 0n + 0n);
+    });
+
+    it("rejects a buyer share above 100%", async () => {
+      const f = await load();
+      await lock(f, ETH, 10n);
+      for (const bps of [10_001, 65_535]) {
+        await viem.assertions.revertWithCustomErrorWithArgs(
+          f.registry.write.slash([f.alice.account.address, ETH, 10n, bps], { account: f.market.account }),
+          f.registry,
+          "ProviderRegistryInvalidBps",
+          [BigInt(bps)],
+        );
+      }
+      assert.equal((await stake(f, ETH)).locked, 10n);
     });
   });
 
@@ -787,7 +884,9 @@ describe("ProviderRegistry", () => {
     it("pays everything accrued to the treasury address, whoever calls, and only once", async () => {
       const f = await load();
       await lock(f, ETH, 1_000n);
-      await f.registry.write.slash([f.alice.account.address, ETH, 1_000n], { account: f.market.account });
+      await f.registry.write.slash([f.alice.account.address, ETH, 1_000n, BUYER_SHARE_BPS], {
+        account: f.market.account,
+      });
       const accrued = 300n;
       assert.equal(await f.registry.read.treasuryAccrued([ETH]), accrued);
       // The caller cannot redirect the funds: they go to the configured treasury.
@@ -810,7 +909,7 @@ describe("ProviderRegistry", () => {
     it("lets only the owner move the treasury, and pays the new treasury", async () => {
       const f = await load();
       await lock(f, f.token.address, 1_000n);
-      await f.registry.write.slash([f.alice.account.address, f.token.address, 1_000n], {
+      await f.registry.write.slash([f.alice.account.address, f.token.address, 1_000n, BUYER_SHARE_BPS], {
         account: f.market.account,
       });
       await viem.assertions.revertWithCustomErrorWithArgs(
@@ -849,7 +948,6 @@ describe("ProviderRegistry", () => {
         f.owner.account.address,
         f.token.address,
         f.treasury.account.address,
-        7000,
         DELAY,
       ]);
       assert.equal(await fresh.read.market(), zeroAddress);
@@ -879,21 +977,8 @@ describe("ProviderRegistry", () => {
       assert.equal(await fresh.read.market(), getAddress(f.market.account.address));
     });
 
-    it("bounds the slash share to 100% and the unbonding delay to 90 days", async () => {
+    it("bounds the unbonding delay to 90 days", async () => {
       const f = await load();
-      await viem.assertions.emitWithArgs(
-        f.registry.write.setSlashBuyerShare([10_000]),
-        f.registry,
-        "SlashBuyerShareSet",
-        [10_000],
-      );
-      await viem.assertions.revertWithCustomErrorWithArgs(
-        f.registry.write.setSlashBuyerShare([10_001]),
-        f.registry,
-        "ProviderRegistryInvalidBps",
-        [10_001n],
-      );
-      assert.equal(await f.registry.read.slashBuyerShareBps(), 10_000);
       await viem.assertions.emitWithArgs(
         f.registry.write.setUnbondingDelay([MAX_DELAY]),
         f.registry,
@@ -908,6 +993,23 @@ describe("ProviderRegistry", () => {
       );
       assert.equal(await f.registry.read.unbondingDelay(), MAX_DELAY);
       assert.equal(await f.registry.read.MAX_UNBONDING_DELAY(), MAX_DELAY);
+    });
+
+    it("cannot be renounced: renounceOwnership reverts with GovernedRenounceDisabled", async () => {
+      const f = await load();
+      // Governed makes renounceOwnership a `view` that always reverts: it cannot change state.
+      await viem.assertions.revertWithCustomError(
+        f.registry.read.renounceOwnership({ account: f.owner.account.address }),
+        f.registry,
+        "GovernedRenounceDisabled",
+      );
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        f.registry.read.renounceOwnership({ account: f.stranger.account.address }),
+        f.registry,
+        "OwnableUnauthorizedAccount",
+        [getAddress(f.stranger.account.address)],
+      );
+      assert.equal(await f.registry.read.owner(), getAddress(f.owner.account.address));
     });
   });
 });

@@ -1,7 +1,7 @@
 // Re-entrancy: a malicious ERC-20 used as stake and escrow asset (ReentrantToken) and a malicious ETH
 // receiver used as provider or refund address (ReentrantReceiver) call back into the contracts while
 // being paid. Every attempt must be refused by the guard and leave the balances exactly as a single,
-// honest payout would.
+// honest payout would. A refund address that rejects ETH is owed its refund instead of blocking it.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
@@ -12,25 +12,29 @@ import {
   keccak256,
   parseEther,
   toBytes,
+  zeroAddress,
 } from "viem";
+import { CONFIG_DEFAULTS, CORE_DEFAULTS } from "../../ignition/modules/core.ts";
 import { deployLocalDevnet } from "../../scripts/lib/deploy.ts";
 import {
   buildJobTerms,
   newBuyerSecrets,
   newSimulatedEnclave,
   postJob,
+  type SimulatedEnclave,
   simulatedAttestationArgs,
 } from "../../scripts/lib/market.ts";
-import { type Deployment, ETH, JobStatus, type JobTerms, TeeType, teeTypeSet } from "../../sdk/index.ts";
-import { connection, networkHelpers, viem } from "../support/fixture.ts";
+import { type Deployment, ETH, JobStatus, signTrainingResult, TeeType, teeTypeSet } from "../../sdk/index.ts";
+import { connection, networkHelpers, VALID_PROOF, viem } from "../support/fixture.ts";
 
 const DELAY = 7n * 24n * 3600n;
 const STAKE = parseEther("10");
 const CEILING = parseEther("1");
 const PRICE = parseEther("0.6");
 const COLLATERAL = (PRICE * 5_000n + 9_999n) / 10_000n;
-const TO_BUYER = (COLLATERAL * 7_000n) / 10_000n;
-const VALID_PROOF: Hex = "0x76616c6964"; // "valid" for TestTrainingVerifier
+const TO_BUYER = (COLLATERAL * 7_000n + 9_999n) / 10_000n;
+/** The cancellation fee of a buyer-side default at PRICE (10%). */
+const FEE = PRICE / 10n;
 const PROFILE = {
   teeTypes: teeTypeSet([TeeType.Simulated]),
   hardwareClass: 1,
@@ -46,10 +50,9 @@ async function deployReentrancyFixture() {
   const trainingVerifier = await viem.deployContract("TestTrainingVerifier");
 
   // The ETH market of the real LocalDevnet deployment.
-  const ethDeployment = await deployLocalDevnet(connection);
+  const ethDeployment = await deployLocalDevnet(connection, { trainingVerifier: trainingVerifier.address });
   const ethMarket = await viem.getContractAt("JobMarket", ethDeployment.jobMarket);
   const ethRegistry = await viem.getContractAt("ProviderRegistry", ethDeployment.providerRegistry);
-  await ethMarket.write.setTrainingVerifier([trainingVerifier.address]);
 
   // A second market wired like `deployCore`, with the malicious token as stake and escrow asset. It
   // shares the LocalDevnet enclave registry (Simulated enabled, simulated measurement allowed).
@@ -58,21 +61,32 @@ async function deployReentrancyFixture() {
     deployer.account.address,
     token.address,
     treasury.account.address,
-    7_000,
     DELAY,
   ]);
   const tokenMarket = await viem.deployContract("JobMarket", [
     deployer.account.address,
     tokenRegistry.address,
     ethDeployment.enclaveRegistry,
-    5_000,
   ]);
   await tokenRegistry.write.setMarket([tokenMarket.address]);
-  await tokenMarket.write.setTrainingVerifier([trainingVerifier.address]);
+  const tokenDataDelivery = await viem.deployContract("DataDelivery", [
+    tokenMarket.address,
+    CORE_DEFAULTS.availabilityWindow,
+    CORE_DEFAULTS.maxServableBytes,
+  ]);
+  await tokenMarket.write.publishConfig([
+    {
+      ...CONFIG_DEFAULTS,
+      trainingVerifier: trainingVerifier.address,
+      coordinator: zeroAddress,
+      dataDelivery: tokenDataDelivery.address,
+    },
+  ]);
   const tokenDeployment: Deployment = {
     ...ethDeployment,
     jobMarket: tokenMarket.address,
     providerRegistry: tokenRegistry.address,
+    dataDelivery: tokenDataDelivery.address,
     stakeToken: token.address,
   };
 
@@ -150,12 +164,25 @@ async function post(f: F, deployment: Deployment, asset: Address, refundTo: Addr
   return { jobId, terms, secrets };
 }
 
-async function attestArgs(f: F, deployment: Deployment, jobId: bigint, _terms: JobTerms) {
-  return simulatedAttestationArgs({ chainId: f.chainId, deployment, jobId, enclave: newSimulatedEnclave() });
+async function attestArgs(f: F, deployment: Deployment, jobId: bigint, enclave: SimulatedEnclave) {
+  return simulatedAttestationArgs({ chainId: f.chainId, deployment, jobId, enclave });
 }
 
 const MODEL = keccak256(toBytes("model"));
 const CIPHERTEXT = keccak256(toBytes("ciphertext"));
+
+/** The `Result` of `submitResult` on `deployment`'s market, signed by the job's enclave. */
+async function resultOf(f: F, deployment: Deployment, jobId: bigint, enclave: SimulatedEnclave) {
+  const result = { modelCommitment: MODEL, modelCiphertextHash: CIPHERTEXT, thresholdMet: true, proof: VALID_PROOF };
+  const enclaveSignature = await signTrainingResult({
+    enclaveKey: enclave.signer,
+    chainId: f.chainId,
+    jobMarket: deployment.jobMarket,
+    jobId,
+    ...result,
+  });
+  return { ...result, enclaveSignature };
+}
 
 describe("re-entrancy through a malicious stake/escrow token", () => {
   it("refuses a re-entry into withdraw while the registry pays out unbonded stake", async () => {
@@ -228,8 +255,9 @@ describe("re-entrancy through a malicious stake/escrow token", () => {
     const job = await post(f, f.tokenDeployment, f.token.address, f.relayer.account.address);
     await f.tokenMarket.write.placeBid([job.jobId, job.terms, PRICE], { account: f.provider.account });
     await networkHelpers.time.increaseTo(job.terms.bidDeadline);
+    const enclave = newSimulatedEnclave();
     await f.tokenMarket.write.submitAttestation(
-      [job.jobId, job.terms, ...(await attestArgs(f, f.tokenDeployment, job.jobId, job.terms))],
+      [job.jobId, job.terms, ...(await attestArgs(f, f.tokenDeployment, job.jobId, enclave))],
       { account: f.provider.account },
     );
     await f.token.write.arm([
@@ -240,9 +268,10 @@ describe("re-entrancy through a malicious stake/escrow token", () => {
         args: [job.jobId, job.terms, job.secrets.refundTo, job.secrets.salt],
       }),
     ]);
-    await f.tokenMarket.write.submitResult([job.jobId, job.terms, MODEL, CIPHERTEXT, VALID_PROOF], {
-      account: f.provider.account,
-    });
+    await f.tokenMarket.write.submitResult(
+      [job.jobId, job.terms, await resultOf(f, f.tokenDeployment, job.jobId, enclave)],
+      { account: f.provider.account },
+    );
     await assertRefused(f, f.token);
     assert.equal(await f.tokenMarket.read.statusOf([job.jobId]), JobStatus.Completed);
     assert.equal(await f.token.read.balanceOf([f.provider.account.address]), PRICE);
@@ -370,7 +399,8 @@ describe("re-entrancy through a malicious ETH receiver", () => {
       encodeFunctionData({ abi: m.abi, functionName: "placeBid", args: [job.jobId, job.terms, PRICE] }),
     ]);
     await networkHelpers.time.increaseTo(job.terms.bidDeadline);
-    const att = await attestArgs(f, f.ethDeployment, job.jobId, job.terms);
+    const enclave = newSimulatedEnclave();
+    const att = await attestArgs(f, f.ethDeployment, job.jobId, enclave);
     await f.receiver.write.execute([
       m.address,
       encodeFunctionData({
@@ -382,7 +412,7 @@ describe("re-entrancy through a malicious ETH receiver", () => {
     const submit = encodeFunctionData({
       abi: m.abi,
       functionName: "submitResult",
-      args: [job.jobId, job.terms, MODEL, CIPHERTEXT, VALID_PROOF],
+      args: [job.jobId, job.terms, await resultOf(f, f.ethDeployment, job.jobId, enclave)],
     });
     await f.receiver.write.arm([m.address, submit]); // tries to be paid twice
     await viem.assertions.balancesHaveChanged(f.receiver.write.execute([m.address, submit]), [
@@ -400,23 +430,111 @@ describe("re-entrancy through a malicious ETH receiver", () => {
     });
   });
 
-  it("keeps a refund claimable when the refund address rejects ETH", async () => {
+  it("owes the refund when the refund address rejects ETH; the owed amount is withdrawn later to any address", async () => {
     const f = await load();
     const job = await post(f, f.ethDeployment, ETH, f.receiver.address);
     await networkHelpers.time.increaseTo(job.terms.bidDeadline);
     await f.ethMarket.write.closeBidding([job.jobId, job.terms]);
     const args = [job.jobId, job.terms, job.secrets.refundTo, job.secrets.salt] as const;
     await f.receiver.write.setRejectEther([true]);
-    await viem.assertions.revertWith(
-      f.ethMarket.write.claimRefund(args),
-      "ReentrantReceiver: rejecting ether",
-    );
-    assert.equal(await f.ethMarket.read.refundableOf([job.jobId, job.terms]), CEILING);
-    assert.equal(await f.publicClient.getBalance({ address: f.ethMarket.address }), CEILING);
-    await f.receiver.write.setRejectEther([false]);
-    await viem.assertions.balancesHaveChanged(f.ethMarket.write.claimRefund(args), [
-      { address: f.receiver.address, amount: CEILING },
+    // The claim succeeds: the push fails and the refund is owed to refundTo (it used to revert).
+    const claim = await f.ethMarket.write.claimRefund(args, { account: f.relayer.account });
+    await viem.assertions.emitWithArgs(claim, f.ethMarket, "RefundClaimed", [
+      job.jobId,
+      f.receiver.address,
+      CEILING,
     ]);
+    await viem.assertions.emitWithArgs(claim, f.ethMarket, "PaymentOwed", [f.receiver.address, ETH, CEILING]);
+    assert.equal(await f.publicClient.getBalance({ address: f.receiver.address }), 0n);
+    assert.equal(await f.publicClient.getBalance({ address: f.ethMarket.address }), CEILING);
+    assert.equal(await f.ethMarket.read.owed([ETH, f.receiver.address]), CEILING);
+    assert.equal(await f.ethMarket.read.refundableOf([job.jobId, job.terms]), 0n);
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      f.ethMarket.write.claimRefund(args),
+      f.ethMarket,
+      "JobMarketNothingToRefund",
+      [job.jobId],
+    );
+    // Still rejecting ETH, the refund address withdraws to another address of its choice.
+    const withdraw = encodeFunctionData({
+      abi: f.ethMarket.abi,
+      functionName: "withdrawOwed",
+      args: [ETH, f.treasury.account.address],
+    });
+    const tx = await f.receiver.write.execute([f.ethMarket.address, withdraw]);
+    await viem.assertions.balancesHaveChanged(tx, [
+      { address: f.treasury.account.address, amount: CEILING },
+      { address: f.ethMarket.address, amount: -CEILING },
+    ]);
+    await viem.assertions.emitWithArgs(tx, f.ethMarket, "OwedWithdrawn", [
+      f.receiver.address,
+      ETH,
+      f.treasury.account.address,
+      CEILING,
+    ]);
+    assert.equal(await f.ethMarket.read.owed([ETH, f.receiver.address]), 0n);
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      f.receiver.write.execute([f.ethMarket.address, withdraw]),
+      f.ethMarket,
+      "JobMarketNothingOwed",
+      [f.receiver.address, ETH],
+    );
+  });
+
+  it("refuses a re-entry into withdrawOwed while the owed amount is paid out", async () => {
+    const f = await load();
+    const job = await post(f, f.ethDeployment, ETH, f.receiver.address);
+    await networkHelpers.time.increaseTo(job.terms.bidDeadline);
+    await f.receiver.write.setRejectEther([true]);
+    await f.ethMarket.write.claimRefund([job.jobId, job.terms, job.secrets.refundTo, job.secrets.salt]);
+    await f.receiver.write.setRejectEther([false]);
+    const withdraw = encodeFunctionData({
+      abi: f.ethMarket.abi,
+      functionName: "withdrawOwed",
+      args: [ETH, f.receiver.address],
+    });
+    await f.receiver.write.arm([f.ethMarket.address, withdraw]);
+    await viem.assertions.balancesHaveChanged(f.receiver.write.execute([f.ethMarket.address, withdraw]), [
+      { address: f.receiver.address, amount: CEILING },
+      { address: f.ethMarket.address, amount: -CEILING },
+    ]);
+    await assertRefused(f, f.receiver);
+    assert.equal(await f.ethMarket.read.owed([ETH, f.receiver.address]), 0n);
+  });
+
+  it("refuses a provider contract that re-enters enforceDeadline when paid the cancellation fee", async () => {
+    const f = await load();
+    await receiverAsProvider(f);
+    const m = f.ethMarket;
+    const job = await post(f, f.ethDeployment, ETH, f.relayer.account.address);
+    await f.receiver.write.execute([
+      m.address,
+      encodeFunctionData({ abi: m.abi, functionName: "placeBid", args: [job.jobId, job.terms, PRICE] }),
+    ]);
+    await networkHelpers.time.increaseTo(job.terms.bidDeadline);
+    const att = await attestArgs(f, f.ethDeployment, job.jobId, newSimulatedEnclave());
+    await f.receiver.write.execute([
+      m.address,
+      encodeFunctionData({ abi: m.abi, functionName: "submitAttestation", args: [job.jobId, job.terms, ...att] }),
+    ]);
+    // No delivery recorded by the data deadline: the provider itself enforces and is paid the fee.
+    await networkHelpers.time.increaseTo(job.terms.dataDeadline + 1n);
+    const enforce = encodeFunctionData({ abi: m.abi, functionName: "enforceDeadline", args: [job.jobId, job.terms] });
+    await f.receiver.write.arm([m.address, enforce]); // tries to be paid twice
+    await viem.assertions.balancesHaveChanged(f.receiver.write.execute([m.address, enforce]), [
+      { address: f.receiver.address, amount: FEE },
+      { address: m.address, amount: -FEE },
+    ]);
+    await assertRefused(f, f.receiver);
+    assert.equal(await m.read.statusOf([job.jobId]), JobStatus.BuyerDefaulted);
+    assert.equal(await m.read.owed([ETH, f.receiver.address]), 0n);
+    assert.equal(await m.read.refundableOf([job.jobId, job.terms]), CEILING - FEE);
+    assert.deepEqual(await f.ethRegistry.read.stakeOf([f.receiver.address, ETH]), {
+      free: STAKE,
+      locked: 0n,
+      unbonding: 0n,
+      unbondingReadyAt: 0n,
+    });
   });
 
   it("keeps unbonded stake withdrawable when the provider contract rejects ETH", async () => {

@@ -7,6 +7,7 @@ import {EnclaveRegistry} from "../../../contracts/EnclaveRegistry.sol";
 import {IJobMarket} from "../../../contracts/interfaces/IJobMarket.sol";
 import {IProviderRegistry} from "../../../contracts/interfaces/IProviderRegistry.sol";
 import {JobMarket} from "../../../contracts/JobMarket.sol";
+import {FailureReason} from "../../../contracts/types/JobStatus.sol";
 import {MultiPartyCoordinator} from "../../../contracts/MultiPartyCoordinator.sol";
 import {ProviderRegistry} from "../../../contracts/ProviderRegistry.sol";
 import {TestTrainingVerifier} from "../../../contracts/test/TestTrainingVerifier.sol";
@@ -58,6 +59,13 @@ abstract contract MarketFixture is Assertions {
     /// @dev The config every job of the fixture names.
     uint32 internal configId;
 
+    /// @dev What the test enclave's result statements name (any non-zero values do).
+    bytes32 internal constant MODEL = keccak256("model");
+    bytes32 internal constant CIPHERTEXT = keccak256("ciphertext");
+    /// @dev The BN254 scalar field modulus: commitments must be below it.
+    uint256 internal constant FIELD_SIZE =
+        21888242871839275222246405745257275088548364400416034343698204186575808495617;
+
     function _deployMarket() internal {
         token = new DevStakeToken();
         registry = new ProviderRegistry(address(this), address(token), TREASURY, UNBONDING_DELAY);
@@ -75,18 +83,33 @@ abstract contract MarketFixture is Assertions {
         enclaves.setSimulatedEnabled(true);
 
         trainingVerifier = new TestTrainingVerifier();
-        configId = market.publishConfig(
-            IJobMarket.ConfigParameters({
-                trainingVerifier: trainingVerifier,
-                coordinator: coordinator,
-                dataDelivery: dataDelivery,
-                collateralRatioBps: COLLATERAL_RATIO_BPS,
-                slashBuyerShareBps: SLASH_BUYER_SHARE_BPS,
-                computeShareBps: COMPUTE_SHARE_BPS,
-                cancellationFeeBps: CANCELLATION_FEE_BPS,
-                minBidStepBps: MIN_BID_STEP_BPS
-            })
-        );
+        configId = market.publishConfig(_configParameters());
+    }
+
+    /// @notice The fixture's config: core.ts CONFIG_DEFAULTS with this fixture's contracts.
+    function _configParameters() internal view returns (IJobMarket.ConfigParameters memory) {
+        return IJobMarket.ConfigParameters({
+            trainingVerifier: trainingVerifier,
+            coordinator: coordinator,
+            dataDelivery: dataDelivery,
+            collateralRatioBps: COLLATERAL_RATIO_BPS,
+            slashBuyerShareBps: SLASH_BUYER_SHARE_BPS,
+            computeShareBps: COMPUTE_SHARE_BPS,
+            cancellationFeeBps: CANCELLATION_FEE_BPS,
+            minBidStepBps: MIN_BID_STEP_BPS
+        });
+    }
+
+    /// @notice Publishes `p` and makes it the config the fixture's next terms name.
+    function _publish(IJobMarket.ConfigParameters memory p) internal returns (uint32) {
+        configId = market.publishConfig(p);
+        return configId;
+    }
+
+    /// @dev The current time. Tests warp, and the IR optimizer may reuse a `block.timestamp` read
+    ///      from before the warp within one call frame: the cheatcode always reads the current block.
+    function _now() internal view returns (uint256) {
+        return vm.getBlockTimestamp();
     }
 
     // ----- providers -----
@@ -140,7 +163,7 @@ abstract contract MarketFixture is Assertions {
         uint64 attestGap,
         uint64 deliveryGap
     ) internal view returns (IJobMarket.JobTerms memory t) {
-        uint64 bidDeadline = uint64(block.timestamp) + bidWindow;
+        uint64 bidDeadline = uint64(_now()) + bidWindow;
         t = IJobMarket.JobTerms({
             specHash: _field(keccak256(abi.encode("spec", salt))),
             datasetCommitment: _field(keccak256(abi.encode("dataset", salt))),
@@ -166,7 +189,7 @@ abstract contract MarketFixture is Assertions {
 
     /// @dev A hash reduced into the BN254 scalar field (commitments are public inputs of the proof).
     function _field(bytes32 h) internal pure returns (bytes32) {
-        return bytes32(uint256(h) % 21888242871839275222246405745257275088548364400416034343698204186575808495617);
+        return bytes32(uint256(h) % FIELD_SIZE);
     }
 
     /// @notice Posts from this contract, funding it first (ETH by deal, tokens by faucet + approve).
@@ -236,12 +259,128 @@ abstract contract MarketFixture is Assertions {
         return _evidence(
             SIMULATED_MEASUREMENT,
             market.attestationBinding(jobId, encKey, enclaveSigner),
-            uint64(block.timestamp + 1 hours),
+            uint64(_now() + 1 hours),
             DEV_ATTESTATION_KEY
         );
     }
 
+    /// @notice Submits valid evidence for `provider`, the attested enclave signing with `enclavePk`.
+    function _attest(address provider, uint256 jobId, IJobMarket.JobTerms memory t, uint256 enclavePk) internal {
+        bytes32 encKey = keccak256(abi.encode("x25519", jobId));
+        address signer = vm.addr(enclavePk);
+        bytes memory evidence = _validEvidence(jobId, encKey, signer);
+        vm.prank(provider);
+        market.submitAttestation(jobId, t, TeeType.Simulated, encKey, signer, evidence);
+    }
+
+    /// @notice The attested enclave's EIP-712 `TrainingResult` signature (sdk/enclaveStatements.ts).
+    function _resultSig(uint256 enclavePk, uint256 jobId, bytes32 model, bytes32 ciphertext, bool thresholdMet)
+        internal
+        view
+        returns (bytes memory)
+    {
+        return _sig(
+            enclavePk,
+            _marketDigest(
+                keccak256(abi.encode(market.TRAINING_RESULT_TYPEHASH(), jobId, model, ciphertext, thresholdMet))
+            )
+        );
+    }
+
+    /// @notice A result for `jobId` with `proof`, signed by the enclave key `enclavePk`.
+    function _result(uint256 enclavePk, uint256 jobId, bool thresholdMet, bytes memory proof)
+        internal
+        view
+        returns (IJobMarket.Result memory)
+    {
+        return IJobMarket.Result({
+            modelCommitment: MODEL,
+            modelCiphertextHash: CIPHERTEXT,
+            thresholdMet: thresholdMet,
+            proof: proof,
+            enclaveSignature: _resultSig(enclavePk, jobId, MODEL, CIPHERTEXT, thresholdMet)
+        });
+    }
+
+    /// @notice The attested enclave's EIP-712 `JobFailure` signature (sdk/enclaveStatements.ts).
+    function _failureSig(uint256 enclavePk, uint256 jobId, IJobMarket.FailureStatement memory statement)
+        internal
+        view
+        returns (bytes memory)
+    {
+        return _sig(
+            enclavePk,
+            _marketDigest(
+                keccak256(
+                    abi.encode(
+                        market.JOB_FAILURE_TYPEHASH(),
+                        jobId,
+                        uint8(statement.reason),
+                        statement.dataHash,
+                        statement.faultyMembers
+                    )
+                )
+            )
+        );
+    }
+
+    function _statement(FailureReason reason, bytes32 dataHash, uint256 faultyMembers)
+        internal
+        pure
+        returns (IJobMarket.FailureStatement memory)
+    {
+        return IJobMarket.FailureStatement({reason: reason, dataHash: dataHash, faultyMembers: faultyMembers});
+    }
+
+    // ----- data delivery -----
+
+    /// @notice `count` small ciphertext blobs (distinct per `salt`), their SHA-256 ids and sizes.
+    function _blobs(uint256 count, bytes32 salt)
+        internal
+        pure
+        returns (bytes[] memory data, bytes32[] memory ids, uint64[] memory sizes)
+    {
+        data = new bytes[](count);
+        ids = new bytes32[](count);
+        sizes = new uint64[](count);
+        for (uint256 i = 0; i < count; i++) {
+            data[i] = abi.encodePacked("ciphertext blob ", salt, i);
+            ids[i] = sha256(data[i]);
+            sizes[i] = uint64(data[i].length);
+        }
+    }
+
+    /// @notice A delivery's data hash as DataDelivery records it (sdk `deliveryDataHash`).
+    function _dataHash(bytes32[] memory ids, uint64[] memory sizes) internal pure returns (bytes32) {
+        return keccak256(abi.encode(ids, sizes));
+    }
+
+    /// @notice The owner key's EIP-712 `RecordDelivery` signature for `delivery` (sdk `signRecordDelivery`).
+    function _recordSig(uint256 ownerPk, DataDelivery delivery, uint256 jobId, bytes32 dataHash, uint256 deadline)
+        internal
+        view
+        returns (bytes memory)
+    {
+        bytes32 structHash = keccak256(abi.encode(delivery.RECORD_DELIVERY_TYPEHASH(), jobId, dataHash, deadline));
+        return _sig(ownerPk, keccak256(abi.encodePacked("\x19\x01", delivery.domainSeparator(), structHash)));
+    }
+
+    /// @notice Records `ids`/`sizes` for `jobId` in the fixture's DataDelivery, signed by `ownerPk`.
+    function _record(uint256 ownerPk, uint256 jobId, IJobMarket.JobTerms memory t, bytes32[] memory ids, uint64[] memory sizes)
+        internal
+    {
+        uint256 deadline = _now() + 1 hours;
+        bytes memory sig = _recordSig(ownerPk, dataDelivery, jobId, _dataHash(ids, sizes), deadline);
+        dataDelivery.recordDelivery(jobId, t, ids, sizes, deadline, sig);
+    }
+
     // ----- arithmetic references, written independently of contracts/libraries/Shares.sol -----
+
+    /// @dev Collateral of a bid: the ratio of the price rounded up, at least the asset's minimum.
+    function _collateral(uint256 price, uint256 ratioBps, uint256 minimum) internal pure returns (uint256) {
+        uint256 byRatio = _ceilBps(price, ratioBps);
+        return byRatio > minimum ? byRatio : minimum;
+    }
 
     /// @dev The attested enclave's signed multi-party result (what `MultiPartyCoordinator.verifyTraining`
     ///      accepts), by the key `signerPk`, over the aggregate recorded for `jobId`.
@@ -250,6 +389,28 @@ abstract contract MarketFixture is Assertions {
         view
         returns (bytes memory)
     {
+        bytes32 structHash = keccak256(
+            abi.encode(
+                coordinator.MULTI_PARTY_RESULT_TYPEHASH(), jobId, specHash, coordinator.aggregateHashOf(jobId), model
+            )
+        );
+        return _sig(signerPk, _coordinatorDigest(structHash));
+    }
+
+    /// @dev The attested enclave's `MultiPartyAggregate` statement that `aggregateHash` is the
+    ///      product of the updates in `includedMask` (what `recordAggregate` requires).
+    function _aggregateSig(uint256 signerPk, uint256 jobId, bytes32 aggregateHash, uint256 includedMask)
+        internal
+        view
+        returns (bytes memory)
+    {
+        bytes32 structHash =
+            keccak256(abi.encode(coordinator.MULTI_PARTY_AGGREGATE_TYPEHASH(), jobId, aggregateHash, includedMask));
+        return _sig(signerPk, _coordinatorDigest(structHash));
+    }
+
+    /// @dev An EIP-712 digest in the coordinator's domain ("BlindTraining MultiParty", "1").
+    function _coordinatorDigest(bytes32 structHash) internal view returns (bytes32) {
         bytes32 domain = keccak256(
             abi.encode(
                 keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)"),
@@ -259,13 +420,7 @@ abstract contract MarketFixture is Assertions {
                 address(coordinator)
             )
         );
-        bytes32 structHash = keccak256(
-            abi.encode(
-                coordinator.MULTI_PARTY_RESULT_TYPEHASH(), jobId, specHash, coordinator.aggregateHashOf(jobId), model
-            )
-        );
-        (uint8 v, bytes32 r, bytes32 s) = vm.sign(signerPk, keccak256(abi.encodePacked("\x19\x01", domain, structHash)));
-        return abi.encodePacked(r, s, v);
+        return keccak256(abi.encodePacked("\x19\x01", domain, structHash));
     }
 
     function _ceilBps(uint256 amount, uint256 bps) internal pure returns (uint256) {

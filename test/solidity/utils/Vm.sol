@@ -18,6 +18,9 @@ interface Vm {
     function snapshotState() external returns (uint256 snapshotId);
     function revertToState(uint256 snapshotId) external returns (bool success);
     function label(address account, string calldata newLabel) external;
+    /// @dev The current block timestamp, read through the cheatcode: the IR optimizer may reuse a
+    ///      `block.timestamp` read from before a `warp` in the same call frame.
+    function getBlockTimestamp() external view returns (uint256 timestamp);
 }
 
 /// @dev The cheatcode address (keccak256("hevm cheat code")).

@@ -4,7 +4,17 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { network } from "hardhat";
-import { type Address, getAddress, type Hex, hashDomain, keccak256, toBytes, toHex, zeroAddress } from "viem";
+import {
+  type Address,
+  getAddress,
+  type Hex,
+  hashDomain,
+  keccak256,
+  pad,
+  toBytes,
+  toHex,
+  zeroAddress,
+} from "viem";
 import { generatePrivateKey, type PrivateKeyAccount, privateKeyToAccount } from "viem/accounts";
 import {
   ATTESTATION_STATEMENT_DOMAIN,
@@ -25,6 +35,11 @@ const TCB_MASK = (1 << TcbStatus.UpToDate) | (1 << TcbStatus.SWHardeningNeeded);
 const YEAR = 365n * 24n * 3600n;
 const SIGNER = privateKeyToAccount(keccak256(toBytes("statement signer")));
 const STRANGER_KEY = privateKeyToAccount(generatePrivateKey());
+
+/** The `subject` of `AttestationRevoked` for a statement signer: its address as a 32-byte word. */
+function signerSubject(signer: Address): Hex {
+  return pad(signer.toLowerCase() as Hex, { size: 32 });
+}
 
 async function latest(): Promise<bigint> {
   return BigInt(await networkHelpers.time.latest());
@@ -117,7 +132,7 @@ describe("AttestationStatementVerifier", () => {
       );
       assert.deepEqual(await verifier.read.signerOf([SIGNER.address]), {
         expiresAt: signerExpiresAt,
-        revoked: false,
+        revokedAt: 0n,
       });
     });
 
@@ -135,8 +150,8 @@ describe("AttestationStatementVerifier", () => {
       );
     });
 
-    it("registers, re-registers and revokes signers (owner only) with events", async () => {
-      const { verifier, stranger } = await load();
+    it("registers, re-registers and revokes signers (owner only) with events, recording when", async () => {
+      const { verifier, stranger, publicClient } = await load();
       const expiresAt = (await latest()) + 1000n;
       await viem.assertions.emitWithArgs(
         verifier.write.registerSigner([STRANGER_KEY.address, expiresAt]),
@@ -144,17 +159,23 @@ describe("AttestationStatementVerifier", () => {
         "StatementSignerRegistered",
         [getAddress(STRANGER_KEY.address), expiresAt],
       );
+      const revokedAt = (await latest()) + 5n;
+      await networkHelpers.time.setNextBlockTimestamp(revokedAt);
       await viem.assertions.emitWithArgs(
         verifier.write.revokeSigner([STRANGER_KEY.address]),
         verifier,
         "StatementSignerRevoked",
         [getAddress(STRANGER_KEY.address)],
       );
-      assert.deepEqual(await verifier.read.signerOf([STRANGER_KEY.address]), { expiresAt, revoked: true });
+      assert.deepEqual(await verifier.read.signerOf([STRANGER_KEY.address]), { expiresAt, revokedAt });
+      // Revoking again keeps the first revocation's time and emits nothing.
+      const again = await verifier.write.revokeSigner([STRANGER_KEY.address]);
+      assert.deepEqual((await publicClient.waitForTransactionReceipt({ hash: again })).logs, []);
+      assert.deepEqual(await verifier.read.signerOf([STRANGER_KEY.address]), { expiresAt, revokedAt });
       await verifier.write.registerSigner([STRANGER_KEY.address, expiresAt + 1n]);
       assert.deepEqual(await verifier.read.signerOf([STRANGER_KEY.address]), {
         expiresAt: expiresAt + 1n,
-        revoked: false,
+        revokedAt: 0n,
       });
       const as = { account: stranger.account };
       for (const call of [
@@ -232,11 +253,12 @@ describe("AttestationStatementVerifier", () => {
       await registry.write.allowMeasurement([TeeType.SevSnp, MEASUREMENT, (await latest()) + 3600n]);
       assert.equal(await registry.read.verifyEvidence([TeeType.SevSnp, ev, REPORT_DATA]), MEASUREMENT);
       await verifier.write.revokeSigner([SIGNER.address]);
+      const revokedAt = await latest();
       await viem.assertions.revertWithCustomErrorWithArgs(
         registry.read.verifyEvidence([TeeType.SevSnp, ev, REPORT_DATA]),
         verifier,
-        "AttestationStatementSignerRevoked",
-        [getAddress(SIGNER.address)],
+        "AttestationRevoked",
+        [signerSubject(SIGNER.address), revokedAt],
       );
     });
 
@@ -383,12 +405,74 @@ describe("AttestationStatementVerifier", () => {
       await verifier.write.registerSigner([SIGNER.address, signerExpiresAt + 500n]);
       assert.equal(await verifier.read.verifyEvidence([TeeType.SevSnp, ev, REPORT_DATA]), MEASUREMENT);
       await verifier.write.revokeSigner([SIGNER.address]);
+      const revokedAt = await latest();
       await viem.assertions.revertWithCustomErrorWithArgs(
         verifier.read.verifyEvidence([TeeType.SevSnp, ev, REPORT_DATA]),
         verifier,
-        "AttestationStatementSignerRevoked",
-        [getAddress(SIGNER.address)],
+        "AttestationRevoked",
+        [signerSubject(SIGNER.address), revokedAt],
       );
+      // Revoked while still valid: reported as revoked after its expiry too.
+      await networkHelpers.time.increaseTo(signerExpiresAt + 501n);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        verifier.read.verifyEvidence([TeeType.SevSnp, ev, REPORT_DATA]),
+        verifier,
+        "AttestationRevoked",
+        [signerSubject(SIGNER.address), revokedAt],
+      );
+    });
+
+    it("reports a revocation only for an otherwise valid statement, and an expiry that came first", async () => {
+      const { verifier, chainId, signerExpiresAt } = await load();
+      const domain = { chainId, verifier: verifier.address };
+      await verifier.write.revokeSigner([SIGNER.address]);
+      // Any other defect is reported first: a revocation never hides it.
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        verifier.read.verifyEvidence([TeeType.SevSnp, await statement(domain), keccak256(toBytes("other"))]),
+        verifier,
+        "AttestationStatementReportDataMismatch",
+        [REPORT_DATA, keccak256(toBytes("other"))],
+      );
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        verifier.read.verifyEvidence([
+          TeeType.SevSnp,
+          await statement(domain, { tcbStatus: TcbStatus.OutOfDate }),
+          REPORT_DATA,
+        ]),
+        verifier,
+        "AttestationStatementTcbStatusNotAccepted",
+        [TcbStatus.OutOfDate, TCB_MASK],
+      );
+      // A signer whose registration expired before it was revoked is reported as expired.
+      await verifier.write.registerSigner([STRANGER_KEY.address, (await latest()) + 10n]);
+      const late = await statement(domain, { signer: STRANGER_KEY, expiresAt: signerExpiresAt + 1000n });
+      const strangerExpiresAt = (await verifier.read.signerOf([STRANGER_KEY.address])).expiresAt;
+      await networkHelpers.time.increaseTo(strangerExpiresAt + 1n);
+      await verifier.write.revokeSigner([STRANGER_KEY.address]);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        verifier.read.verifyEvidence([TeeType.SevSnp, late, REPORT_DATA]),
+        verifier,
+        "AttestationStatementSignerExpired",
+        [getAddress(STRANGER_KEY.address), strangerExpiresAt],
+      );
+    });
+  });
+
+  describe("governance", () => {
+    it("cannot be renounced: renounceOwnership reverts with GovernedRenounceDisabled", async () => {
+      const { verifier, owner, stranger } = await load();
+      await viem.assertions.revertWithCustomError(
+        verifier.read.renounceOwnership({ account: owner.account.address }),
+        verifier,
+        "GovernedRenounceDisabled",
+      );
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        verifier.read.renounceOwnership({ account: stranger.account.address }),
+        verifier,
+        "OwnableUnauthorizedAccount",
+        [getAddress(stranger.account.address)],
+      );
+      assert.equal(await verifier.read.owner(), getAddress(owner.account.address));
     });
   });
 });

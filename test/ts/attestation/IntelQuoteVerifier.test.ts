@@ -303,13 +303,13 @@ describe("IntelQuoteVerifier", () => {
       );
     });
 
-    it("registers, re-registers and revokes PCK keys (owner only) with events", async () => {
-      const { verifier, stranger } = await load();
+    it("registers, re-registers and revokes PCK keys (owner only) with events, recording when", async () => {
+      const { verifier, stranger, publicClient } = await load();
       const hash = pckKeyHash(OTHER_PCK);
       assert.equal(await verifier.read.pckKeyHash(coordinates(OTHER_PCK)), hash);
       assert.deepEqual(await verifier.read.pckKeyOf(coordinates(OTHER_PCK)), {
         expiresAt: 0n,
-        revoked: false,
+        revokedAt: 0n,
       });
       const expiresAt = (await latest()) + 1000n;
       await viem.assertions.emitWithArgs(
@@ -318,18 +318,24 @@ describe("IntelQuoteVerifier", () => {
         "PckKeyRegistered",
         [hash, ...coordinates(OTHER_PCK), expiresAt],
       );
-      assert.deepEqual(await verifier.read.pckKeyOf(coordinates(OTHER_PCK)), { expiresAt, revoked: false });
+      assert.deepEqual(await verifier.read.pckKeyOf(coordinates(OTHER_PCK)), { expiresAt, revokedAt: 0n });
+      const revokedAt = (await latest()) + 5n;
+      await networkHelpers.time.setNextBlockTimestamp(revokedAt);
       await viem.assertions.emitWithArgs(
         verifier.write.revokePckKey(coordinates(OTHER_PCK)),
         verifier,
         "PckKeyRevoked",
         [hash, ...coordinates(OTHER_PCK)],
       );
-      assert.deepEqual(await verifier.read.pckKeyOf(coordinates(OTHER_PCK)), { expiresAt, revoked: true });
+      assert.deepEqual(await verifier.read.pckKeyOf(coordinates(OTHER_PCK)), { expiresAt, revokedAt });
+      // Revoking again keeps the first revocation's time and emits nothing.
+      const again = await verifier.write.revokePckKey(coordinates(OTHER_PCK));
+      assert.deepEqual((await publicClient.waitForTransactionReceipt({ hash: again })).logs, []);
+      assert.deepEqual(await verifier.read.pckKeyOf(coordinates(OTHER_PCK)), { expiresAt, revokedAt });
       await verifier.write.registerPckKey([...coordinates(OTHER_PCK), expiresAt + 1n]);
       assert.deepEqual(await verifier.read.pckKeyOf(coordinates(OTHER_PCK)), {
         expiresAt: expiresAt + 1n,
-        revoked: false,
+        revokedAt: 0n,
       });
       const as = { account: stranger.account };
       await viem.assertions.revertWithCustomErrorWithArgs(
@@ -751,12 +757,78 @@ describe("IntelQuoteVerifier", () => {
       await verifier.write.registerPckKey([...coordinates(PCK), expiresAt + 1000n]);
       assert.equal(await verifier.read.verifyEvidence([TeeType.Tdx, ev, BINDING]), TDX_MEASUREMENT);
       await verifier.write.revokePckKey(coordinates(PCK));
+      const revokedAt = await latest();
       await viem.assertions.revertWithCustomErrorWithArgs(
         verifier.read.verifyEvidence([TeeType.Tdx, ev, BINDING]),
         verifier,
-        "IntelQuotePckKeyRevoked",
-        [pckKeyHash(PCK)],
+        "AttestationRevoked",
+        [pckKeyHash(PCK), revokedAt],
       );
+      // Revoked while still valid: still reported as revoked once it has expired too.
+      await networkHelpers.time.increaseTo(expiresAt + 1001n);
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        verifier.read.verifyEvidence([TeeType.Tdx, ev, BINDING]),
+        verifier,
+        "AttestationRevoked",
+        [pckKeyHash(PCK), revokedAt],
+      );
+    });
+
+    it("reports a revoked PCK key only for otherwise valid evidence, and an expiry that came first", async () => {
+      const { verifier, harness } = await load();
+      await verifier.write.revokePckKey(coordinates(PCK));
+      await harness.write.revokePckKey(coordinates(PCK));
+      const revokedAt = await latest();
+      // Evidence for another job, or a bad quote signature: those are reported, not the revocation.
+      const otherJob = keccak256(new TextEncoder().encode("another job"));
+      await viem.assertions.revertWithCustomError(
+        verifier.read.verifyEvidence([TeeType.Tdx, evidence(tdxQuote()), otherJob]),
+        verifier,
+        "IntelQuoteReportDataMismatch",
+      );
+      await viem.assertions.revertWithCustomError(
+        verifier.read.verifyEvidence([TeeType.Tdx, evidence(flip(tdxQuote(), TDX.signature)), BINDING]),
+        verifier,
+        "IntelQuoteSignatureInvalid",
+      );
+      // The harness's "every check but the report data" includes the key's status.
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        harness.read.verifyQuote([TeeType.Tdx, evidence(tdxQuote())]),
+        harness,
+        "AttestationRevoked",
+        [pckKeyHash(PCK), revokedAt],
+      );
+      // A key that expired before it was revoked is reported as expired.
+      const t = (await latest()) + 10n;
+      await verifier.write.registerPckKey([...coordinates(OTHER_PCK), t]);
+      await networkHelpers.time.increaseTo(t + 1n);
+      await verifier.write.revokePckKey(coordinates(OTHER_PCK));
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        verifier.read.verifyEvidence([
+          TeeType.Tdx,
+          evidence(tdxQuote({ pckKey: OTHER_PCK_KEY }), OTHER_PCK),
+          BINDING,
+        ]),
+        verifier,
+        "IntelQuotePckKeyExpired",
+        [pckKeyHash(OTHER_PCK), t],
+      );
+    });
+
+    it("cannot be renounced: renounceOwnership reverts with GovernedRenounceDisabled", async () => {
+      const { verifier, owner, stranger } = await load();
+      await viem.assertions.revertWithCustomError(
+        verifier.read.renounceOwnership({ account: owner.account.address }),
+        verifier,
+        "GovernedRenounceDisabled",
+      );
+      await viem.assertions.revertWithCustomErrorWithArgs(
+        verifier.read.renounceOwnership({ account: stranger.account.address }),
+        verifier,
+        "OwnableUnauthorizedAccount",
+        [getAddress(stranger.account.address)],
+      );
+      assert.equal(await verifier.read.owner(), getAddress(owner.account.address));
     });
 
     it("refuses every quote cut short, naming the read that would pass the end, and never reads past the auth data", async () => {
@@ -928,15 +1000,16 @@ describe("IntelQuoteVerifier", () => {
       assert.ok(viaRegistry.sgx < 150_000n, `SGX verification costs ${viaRegistry.sgx} gas`);
     });
 
-    it("bubbles the verifier's errors up: revoked PCK key, wrong mode, measurement not allowed", async () => {
+    it("bubbles the verifier's errors up: revoked PCK key (AttestationRevoked), wrong mode, measurement not allowed", async () => {
       const { enclaveRegistry, verifier, dev } = await registry();
       const ev = evidence(cut(tdxQuote(), "tdx"));
       await verifier.write.revokePckKey(coordinates(PCK));
+      const revokedAt = await latest();
       await viem.assertions.revertWithCustomErrorWithArgs(
         enclaveRegistry.read.verifyEvidence([TeeType.Tdx, ev, BINDING]),
         verifier,
-        "IntelQuotePckKeyRevoked",
-        [pckKeyHash(PCK)],
+        "AttestationRevoked",
+        [pckKeyHash(PCK), revokedAt],
       );
       // A valid quote of a TD that is not allow-listed.
       await verifier.write.registerPckKey([...coordinates(OTHER_PCK), (await latest()) + 100n]);

@@ -8,7 +8,9 @@
 //     (test/support/snpTestChain.ts) is verified by the verifier service step (attestSevSnpOnChain),
 //     whose key governance registered, and the statement it signs is the evidence.
 // Bad evidence never reverts submitAttestation: the market emits EvidenceRejected with the verifier's
-// revert data, fails the job and slashes the provider's collateral.
+// revert data, fails the job and slashes the provider's collateral; evidence refused only because
+// governance revoked its key or measurement after the job was posted (AttestationRevoked) releases
+// the job without fault instead.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
@@ -18,6 +20,7 @@ import {
   type Hex,
   hexToBytes,
   keccak256,
+  pad,
   toBytes,
 } from "viem";
 import { generatePrivateKey, type LocalAccount, privateKeyToAccount } from "viem/accounts";
@@ -233,7 +236,9 @@ async function submit(m: Market, job: PostedJob, args: AttestArgs) {
 async function expectRejected(m: Market, job: PostedJob, args: AttestArgs, reason: Hex): Promise<void> {
   const { collateral } = await m.jobMarket.read.getJob([job.jobId]);
   assert.ok(collateral > 0n);
-  const toBuyer = (collateral * BigInt(await m.providerRegistry.read.slashBuyerShareBps())) / 10_000n;
+  // The buyer's share pinned in the job's config, rounded up by the registry.
+  const { slashBuyerShareBps } = await m.jobMarket.read.configOf([job.terms.configId]);
+  const toBuyer = (collateral * BigInt(slashBuyerShareBps) + 9_999n) / 10_000n;
   const stakeBefore = await m.providerRegistry.read.stakeOf([m.provider.account.address, ETH]);
 
   const { hash } = await submit(m, job, args);
@@ -252,6 +257,42 @@ async function expectRejected(m: Market, job: PostedJob, args: AttestArgs, reaso
   const stake = await m.providerRegistry.read.stakeOf([m.provider.account.address, ETH]);
   assert.equal(stake.locked, stakeBefore.locked - collateral, "the job's collateral is slashed");
   assert.equal(stake.free, stakeBefore.free, "only the locked collateral is slashed");
+}
+
+/**
+ * Submits evidence refused only because governance revoked `subject` at `revokedAt`, after the job
+ * was posted: EvidenceRejected(AttestationRevoked), JobReleased(EvidenceRevoked), the collateral
+ * back to free stake, and the whole escrow refundable.
+ */
+async function expectReleased(
+  m: Market,
+  job: PostedJob,
+  args: AttestArgs,
+  verifierAbi: typeof m.intelQuoteVerifier.abi | typeof m.statementVerifier.abi,
+  subject: Hex,
+  revokedAt: bigint,
+): Promise<void> {
+  const { collateral, postedAt } = await m.jobMarket.read.getJob([job.jobId]);
+  assert.ok(revokedAt > BigInt(postedAt), "revoked after the job was posted");
+  const stakeBefore = await m.providerRegistry.read.stakeOf([m.provider.account.address, ETH]);
+  const treasuryBefore = await m.providerRegistry.read.treasuryAccrued([ETH]);
+  const { hash } = await submit(m, job, args);
+  await viem.assertions.emitWithArgs(hash, m.jobMarket, "EvidenceRejected", [
+    job.jobId,
+    FailureReason.AttestationRejected,
+    encodeErrorResult({ abi: verifierAbi, errorName: "AttestationRevoked", args: [subject, revokedAt] }),
+  ]);
+  await viem.assertions.emitWithArgs(hash, m.jobMarket, "JobReleased", [job.jobId, FailureReason.EvidenceRevoked]);
+  assert.equal(await m.jobMarket.read.statusOf([job.jobId]), JobStatus.Released);
+  const stake = await m.providerRegistry.read.stakeOf([m.provider.account.address, ETH]);
+  assert.equal(stake.locked, stakeBefore.locked - collateral);
+  assert.equal(stake.free, stakeBefore.free + collateral, "released, not slashed");
+  assert.equal(await m.providerRegistry.read.treasuryAccrued([ETH]), treasuryBefore);
+  assert.equal(await m.jobMarket.read.refundableOf([job.jobId, job.terms]), CEILING);
+  await viem.assertions.balancesHaveChanged(
+    m.jobMarket.write.claimRefund([job.jobId, job.terms, job.secrets.refundTo, job.secrets.salt]),
+    [{ address: job.secrets.refundTo, amount: CEILING }],
+  );
 }
 
 /** The full TDX production path for one job; returns what a replay needs. */
@@ -405,7 +446,7 @@ describe("Market attestation, TDX through the production IntelQuoteVerifier", ()
     );
   });
 
-  it("a quote whose PCK key governance revoked is rejected (IntelQuotePckKeyRevoked)", async () => {
+  it("a quote whose PCK key governance revoked after the job was posted releases the job without fault (AttestationRevoked)", async () => {
     const m = await loadMarket();
     const pck = await onboardPlatform(m);
     await allowMeasurement(m, TeeType.Tdx, TD_MEASUREMENT);
@@ -417,16 +458,49 @@ describe("Market attestation, TDX through the production IntelQuoteVerifier", ()
       await m.enclaveRegistry.read.verifyEvidence([TeeType.Tdx, args[3], bindingOf(m, job.jobId, enclave)]),
       TD_MEASUREMENT,
     );
-    // … refused once governance revokes it (e.g. Intel's PCK CRL lists the certificate).
+    // … refused once governance revokes it (e.g. Intel's PCK CRL lists the certificate); the
+    // provider could not have known when it bid: its collateral is released, not slashed.
     await m.intelQuoteVerifier.write.revokePckKey(pckCoordinates(pck.publicKey));
+    const revokedAt = await now();
+    const keyHash = await m.intelQuoteVerifier.read.pckKeyHash(pckCoordinates(pck.publicKey));
+    const { collateral } = await m.jobMarket.read.getJob([job.jobId]);
+    const stakeBefore = await m.providerRegistry.read.stakeOf([m.provider.account.address, ETH]);
+    const { hash } = await submit(m, job, args);
+    await viem.assertions.emitWithArgs(hash, m.jobMarket, "EvidenceRejected", [
+      job.jobId,
+      FailureReason.AttestationRejected,
+      encodeErrorResult({
+        abi: m.intelQuoteVerifier.abi,
+        errorName: "AttestationRevoked",
+        args: [keyHash, revokedAt],
+      }),
+    ]);
+    await viem.assertions.emitWithArgs(hash, m.jobMarket, "JobReleased", [
+      job.jobId,
+      FailureReason.EvidenceRevoked,
+    ]);
+    assert.equal(await m.jobMarket.read.statusOf([job.jobId]), JobStatus.Released);
+    const stake = await m.providerRegistry.read.stakeOf([m.provider.account.address, ETH]);
+    assert.equal(stake.locked, stakeBefore.locked - collateral, "the job's collateral is unlocked");
+    assert.equal(stake.free, stakeBefore.free + collateral, "… and returned to free stake, not slashed");
+  });
+
+  it("a quote whose PCK key was revoked before the job was posted is rejected (AttestationRevoked), provider slashed", async () => {
+    const m = await loadMarket();
+    const pck = await onboardPlatform(m);
+    await allowMeasurement(m, TeeType.Tdx, TD_MEASUREMENT);
+    await m.intelQuoteVerifier.write.revokePckKey(pckCoordinates(pck.publicKey));
+    const revokedAt = await now();
+    await networkHelpers.time.increase(1);
+    const job = await matchedJob(m, TDX_ONLY);
     await expectRejected(
       m,
       job,
-      args,
+      tdxArgs(m, job, newSimulatedEnclave()),
       encodeErrorResult({
         abi: m.intelQuoteVerifier.abi,
-        errorName: "IntelQuotePckKeyRevoked",
-        args: [await m.intelQuoteVerifier.read.pckKeyHash(pckCoordinates(pck.publicKey))],
+        errorName: "AttestationRevoked",
+        args: [await m.intelQuoteVerifier.read.pckKeyHash(pckCoordinates(pck.publicKey)), revokedAt],
       }),
     );
   });
@@ -458,11 +532,13 @@ describe("Market attestation, TDX through the production IntelQuoteVerifier", ()
     );
   });
 
-  it("a revoked measurement is rejected (EnclaveRegistryMeasurementRevoked)", async () => {
+  it("a measurement revoked before the job was posted is rejected (AttestationRevoked), provider slashed", async () => {
     const m = await loadMarket();
     await onboardPlatform(m);
     await allowMeasurement(m, TeeType.Tdx, TD_MEASUREMENT);
     await m.enclaveRegistry.write.revokeMeasurement([TeeType.Tdx, TD_MEASUREMENT]);
+    const revokedAt = await now();
+    await networkHelpers.time.increase(1);
     const job = await matchedJob(m, TDX_ONLY);
     await expectRejected(
       m,
@@ -470,8 +546,8 @@ describe("Market attestation, TDX through the production IntelQuoteVerifier", ()
       tdxArgs(m, job, newSimulatedEnclave()),
       encodeErrorResult({
         abi: m.enclaveRegistry.abi,
-        errorName: "EnclaveRegistryMeasurementRevoked",
-        args: [TeeType.Tdx, TD_MEASUREMENT],
+        errorName: "AttestationRevoked",
+        args: [TD_MEASUREMENT, revokedAt],
       }),
     );
   });
@@ -494,6 +570,47 @@ describe("Market attestation, TDX through the production IntelQuoteVerifier", ()
         args: [TeeType.Tdx, TD_MEASUREMENT, expiresAt],
       }),
     );
+  });
+
+  it("a measurement revoked after the job was posted releases the job without fault (AttestationRevoked)", async () => {
+    const m = await loadMarket();
+    await onboardPlatform(m);
+    await allowMeasurement(m, TeeType.Tdx, TD_MEASUREMENT);
+    const job = await matchedJob(m, TDX_ONLY);
+    await m.enclaveRegistry.write.revokeMeasurement([TeeType.Tdx, TD_MEASUREMENT]);
+    const { revokedAt } = await m.enclaveRegistry.read.measurementOf([TeeType.Tdx, TD_MEASUREMENT]);
+    await expectReleased(
+      m,
+      job,
+      tdxArgs(m, job, newSimulatedEnclave()),
+      m.intelQuoteVerifier.abi,
+      TD_MEASUREMENT,
+      revokedAt,
+    );
+  });
+
+  it("attack: governance unsets or swaps the TDX verifier mid-job → the job still attests through its pinned verifier", async () => {
+    const m = await loadMarket();
+    await onboardPlatform(m);
+    await allowMeasurement(m, TeeType.Tdx, TD_MEASUREMENT);
+    const job = await matchedJob(m, TDX_ONLY);
+    const enclave = newSimulatedEnclave();
+    // Governance removes the TDX verifier, then points TDX at the statement verifier (which would
+    // refuse a quote): neither touches the running job's config.
+    await m.enclaveRegistry.write.setVerifier([TeeType.Tdx, m.statementVerifier.address]);
+    assert.equal(
+      (await m.jobMarket.read.configOf([job.terms.configId])).attestationVerifiers[TeeType.Tdx - 1],
+      m.intelQuoteVerifier.address,
+    );
+    const { hash } = await submit(m, job, tdxArgs(m, job, enclave));
+    await viem.assertions.emitWithArgs(hash, m.jobMarket, "AttestationAccepted", [
+      job.jobId,
+      TeeType.Tdx,
+      TD_MEASUREMENT,
+      enclave.encryptionKey,
+      enclave.signer.address,
+    ]);
+    assert.equal(await m.jobMarket.read.statusOf([job.jobId]), JobStatus.Attested);
   });
 });
 
@@ -568,6 +685,51 @@ describe("Market attestation, SEV-SNP through the AttestationStatementVerifier",
     await assert.rejects(
       snpStatement(m, signer, debug, reportData),
       (e: unknown) => e instanceof AttestationError && e.code === "DebugEnclave",
+    );
+  });
+
+  it("a statement whose verifier key governance revoked after the job was posted releases the job without fault", async () => {
+    const m = await loadMarket();
+    await offerSevSnp(m);
+    const signer = await registeredStatementSigner(m);
+    const job = await matchedJob(m, SEV_SNP_ONLY);
+    const enclave = newSimulatedEnclave();
+    const reportData = reportDataForBinding(bindingOf(m, job.jobId, enclave));
+    const statement = await snpStatement(m, signer, signedReportWithData(reportData), reportData);
+    await allowMeasurement(m, TeeType.SevSnp, statement.measurement);
+    await m.statementVerifier.write.revokeSigner([signer.address]);
+    const { revokedAt } = await m.statementVerifier.read.signerOf([signer.address]);
+    await expectReleased(
+      m,
+      job,
+      [TeeType.SevSnp, enclave.encryptionKey, enclave.signer.address, statement.evidence],
+      m.statementVerifier.abi,
+      pad(signer.address, { size: 32 }),
+      revokedAt,
+    );
+  });
+
+  it("a statement whose verifier key was revoked before the job was posted is rejected (AttestationRevoked), provider slashed", async () => {
+    const m = await loadMarket();
+    await offerSevSnp(m);
+    const signer = await registeredStatementSigner(m);
+    await m.statementVerifier.write.revokeSigner([signer.address]);
+    const { revokedAt } = await m.statementVerifier.read.signerOf([signer.address]);
+    await networkHelpers.time.increase(1);
+    const job = await matchedJob(m, SEV_SNP_ONLY);
+    const enclave = newSimulatedEnclave();
+    const reportData = reportDataForBinding(bindingOf(m, job.jobId, enclave));
+    const statement = await snpStatement(m, signer, signedReportWithData(reportData), reportData);
+    await allowMeasurement(m, TeeType.SevSnp, statement.measurement);
+    await expectRejected(
+      m,
+      job,
+      [TeeType.SevSnp, enclave.encryptionKey, enclave.signer.address, statement.evidence],
+      encodeErrorResult({
+        abi: m.statementVerifier.abi,
+        errorName: "AttestationRevoked",
+        args: [pad(signer.address, { size: 32 }), revokedAt],
+      }),
     );
   });
 });

@@ -7,7 +7,12 @@ import { bytesToHex, toHex } from "viem";
 import { RunnerError } from "../../../enclave-runner/errors.ts";
 import { encodeDataset, parseDataset } from "../../../enclave-runner/runner/dataset.ts";
 import { evaluateAdapter } from "../../../enclave-runner/runner/evaluation.ts";
-import { parseJobSpec, stringifyJobSpec } from "../../../enclave-runner/runner/jobSpec.ts";
+import {
+  DEFAULT_MAX_DATASET_BYTES,
+  parseJobSpec,
+  stringifyJobSpec,
+} from "../../../enclave-runner/runner/jobSpec.ts";
+import { buyerFailureReason } from "../../../enclave-runner/runner/pipeline.ts";
 import { sameWeights, trainAllSegments } from "../../../enclave-runner/trainer/sgd.ts";
 import { zeroWeights } from "../../../scripts/lib/buyer.ts";
 import { syntheticTask } from "../../../scripts/lib/syntheticTask.ts";
@@ -21,6 +26,7 @@ import {
 import { EnvelopeError } from "../../../sdk/envelope/index.ts";
 import { useNodeCrypto } from "../../../sdk/envelope/node.ts";
 import { FixedPointOverflowError, type Saturation, trainSegment } from "../../../sdk/training/index.ts";
+import { FailureReason } from "../../../sdk/types.ts";
 import { SEGMENT_TEST_PARAMS } from "../../support/zk.ts";
 
 useNodeCrypto();
@@ -109,6 +115,12 @@ describe("job spec", async () => {
       o.version = 2;
     }, /version 2 is not supported/);
     await mutate((o) => {
+      delete o.terms.dataDeadline;
+    }, /terms\.dataDeadline is missing/);
+    await mutate((o) => {
+      o.terms.configId = -1;
+    }, /terms\.configId must be a non-negative integer/);
+    await mutate((o) => {
       delete o.terms.datasetCommitment;
     }, /terms\.datasetCommitment is missing/);
     await mutate((o) => {
@@ -121,6 +133,52 @@ describe("job spec", async () => {
       o.training.initialWeights.weights[0][0] = "40000";
     }, /16-bit|overflow|range/);
     await assert.rejects(parseJobSpec("{not json"), /BadJobSpec: the job spec is not valid JSON/);
+  });
+});
+
+describe("which failures are the buyer's (the enclave's failure statement)", () => {
+  const err = (code: ConstructorParameters<typeof RunnerError>[0]) => new RunnerError(code, "x");
+  const fetched = { fetched: true };
+
+  it("undecryptable or unparsable recorded data is DataMalformed", () => {
+    for (const code of ["CorruptCiphertext", "WrongJob", "BadData", "EmptyDataset", "WrongRowCount"] as const)
+      assert.equal(buyerFailureReason(err(code), fetched), FailureReason.DataMalformed, code);
+  });
+
+  it("rows not matching the posted commitments are DataMismatch; rows out of the fixed-point range DataOverflow", () => {
+    assert.equal(buyerFailureReason(err("CommitmentMismatch"), fetched), FailureReason.DataMismatch);
+    assert.equal(
+      buyerFailureReason(err("CommitmentMismatch"), { fetched: true, dataOverflow: true }),
+      FailureReason.DataOverflow,
+    );
+    assert.equal(
+      buyerFailureReason(err("TrainingRejected"), { fetched: true, dataOverflow: true }),
+      FailureReason.DataOverflow,
+    );
+    // An overflow the runner's own features do not reproduce is the backend's.
+    assert.equal(buyerFailureReason(err("TrainingRejected"), fetched), undefined);
+  });
+
+  it("a dataset over the spec's limit is the buyer's only above the runner's own ceiling", () => {
+    assert.equal(buyerFailureReason(err("DatasetTooLarge"), { fetched: true, oversize: 65_536 }), undefined);
+    assert.equal(
+      buyerFailureReason(err("DatasetTooLarge"), { fetched: true, oversize: DEFAULT_MAX_DATASET_BYTES + 1 }),
+      FailureReason.DataMalformed,
+    );
+  });
+
+  it("nothing is the buyer's before the recorded blobs were fetched, nor provider-side failures", () => {
+    assert.equal(buyerFailureReason(err("BadData"), { fetched: false }), undefined);
+    for (const code of [
+      "BlobUnavailable",
+      "DeliveryTimeout",
+      "TrainerFailed",
+      "ProofFailed",
+      "JobMismatch",
+      "AttestationNotAccepted",
+      "BaseModelMismatch",
+    ] as const)
+      assert.equal(buyerFailureReason(err(code), fetched), undefined, code);
   });
 });
 
@@ -255,6 +313,8 @@ async function validSpec() {
       bidDeadline: 100n,
       attestDeadline: 200n,
       deliveryDeadline: 300n,
+      dataDeadline: 250n,
+      configId: 1,
       teeTypes: 16,
       parties: 1,
       threshold: 0,

@@ -1,37 +1,48 @@
 // The enclave runner end to end on the in-process chain with the real Groth16 verifier of
-// segment_test: a buyer-encrypted dataset goes in; an encrypted adapter, a signed evidence bundle
-// and a proof the market pays for come out. Then every kind of bad input ends the run with its
-// code in the bundle and no adapter.
+// segment_test: a buyer-encrypted dataset recorded on chain goes in; an encrypted adapter, a signed
+// evidence bundle and an enclave-signed result the market pays for come out (Completed, or
+// BelowThreshold when the metric misses τ). Every kind of bad input ends the run with its code in
+// the bundle and no adapter; when the buyer's data is at fault, with a signed failure statement the
+// market accepts (BuyerDefaulted: the provider is paid the cancellation fee, not slashed).
 import assert from "node:assert/strict";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import * as snarkjs from "snarkjs";
 import { type Hex, hexToBytes } from "viem";
 import { SimulatedTdxSource } from "../../../enclave-runner/attestation/simulated.ts";
-import { bundleSigner, type EvidenceBundle } from "../../../enclave-runner/runner/bundle.ts";
+import {
+  bundleSigner,
+  type EvidenceBundle,
+  type FailureStatementFile,
+} from "../../../enclave-runner/runner/bundle.ts";
 import { encodeDataset } from "../../../enclave-runner/runner/dataset.ts";
 import { viemMarketReader } from "../../../enclave-runner/runner/market.ts";
 import {
   type AttestationRequest,
-  type Delivery,
   type RunJobOptions,
   runJob,
 } from "../../../enclave-runner/runner/pipeline.ts";
 import type { TrainerBackend } from "../../../enclave-runner/trainer/backend.ts";
 import { BuiltinTrainer } from "../../../enclave-runner/trainer/builtin.ts";
 import { ExternalTrainer } from "../../../enclave-runner/trainer/external.ts";
-import { attestedEnclaveKey, type BuyerTask, deliverData } from "../../../scripts/lib/buyer.ts";
+import { type BuyerTask, type Delivery, deliverData } from "../../../scripts/lib/buyer.ts";
 import { decryptAdapter } from "../../../sdk/adapter.ts";
-import { MemoryBlobStore } from "../../../sdk/blobs/blobStore.ts";
+import { type BlobId, blobIdHex, MemoryBlobStore } from "../../../sdk/blobs/blobStore.ts";
 import { encryptEnvelope } from "../../../sdk/envelope/index.ts";
 import { useNodeCrypto } from "../../../sdk/envelope/node.ts";
-import { JobStatus } from "../../../sdk/types.ts";
-import type { Market } from "../../support/fixture.ts";
+import { deliveryDataHash } from "../../../sdk/ownerActions.ts";
+import { FailureReason, JobStatus } from "../../../sdk/types.ts";
+import { networkHelpers } from "../../support/fixture.ts";
 import {
   buyerRows,
   buyerTask,
+  deliverAndRecord,
   jobAwaitingAttestation,
   loadZkMarket,
   runnerPrerequisites,
+  type ZkMarket,
 } from "../../support/runnerJob.ts";
 
 useNodeCrypto();
@@ -50,18 +61,28 @@ describe("enclave runner", () => {
     await (await snarkjs.curves.getCurveFromName("bn128")).terminate();
   });
 
+  type Upload = Pick<Delivery, "blobIds" | "sizes">;
   type Deliver = (ctx: {
-    m: Market;
+    m: ZkMarket;
     jobId: bigint;
     enclaveKey: Hex;
     blobs: MemoryBlobStore;
-  }) => Promise<Delivery>;
+  }) => Promise<Upload>;
 
-  /** Runs one job: the test plays the provider node (submits the attestation) and the buyer (delivers). */
+  /** A delivery of stored blobs, in this order, with their sizes. */
+  const upload = async (blobs: MemoryBlobStore, ids: BlobId[]): Promise<Upload> => ({
+    blobIds: ids.map((id) => `0x${blobIdHex(id)}` as Hex),
+    sizes: await Promise.all(ids.map(async (id) => BigInt((await blobs.get(id)).length))),
+  });
+
+  /**
+   * Runs one job: the test plays the provider node (submits the attestation) and the buyer (uploads
+   * and records the delivery, unless `deliver` is null; then the data deadline passes instead).
+   */
   async function runOnce(options: {
     task?: BuyerTask;
     trainer?: TrainerBackend;
-    deliver?: Deliver;
+    deliver?: Deliver | null;
     editSpec?: Parameters<typeof jobAwaitingAttestation>[2];
     submitAttestation?: boolean;
     prove?: boolean;
@@ -74,6 +95,11 @@ describe("enclave runner", () => {
     const blobs = new MemoryBlobStore();
     const events: string[] = [];
     const trainer = options.trainer ?? new BuiltinTrainer({ workers: 2 });
+    const deliver =
+      options.deliver === undefined
+        ? (c: Parameters<Deliver>[0]) =>
+            deliverData(c.blobs, c.enclaveKey, c.jobId, { train: t.train, eval: t.eval })
+        : options.deliver;
     const bundle = await runJob({
       spec: job.spec,
       market: viemMarketReader(m.publicClient, m.deployment.jobMarket),
@@ -88,18 +114,10 @@ describe("enclave runner", () => {
           [job.jobId, job.terms, r.teeType, r.enclaveEncryptionKey, r.enclaveSigner, r.evidence],
           { account: m.provider.account },
         );
-      },
-      waitForDelivery: async () => {
-        const enclaveKey = await attestedEnclaveKey(m.publicClient, m.deployment.jobMarket, job.jobId);
-        return (
-          options.deliver ??
-          ((c) => deliverData(c.blobs, c.enclaveKey, c.jobId, { train: t.train, eval: t.eval }))
-        )({
-          m,
-          jobId: job.jobId,
-          enclaveKey,
-          blobs,
-        });
+        // The buyer's part, once the market accepted the enclave's key.
+        if (deliver === null) await networkHelpers.time.increaseTo(job.terms.dataDeadline + 1n);
+        else
+          await deliverAndRecord(m, job, (enclaveKey) => deliver({ m, jobId: job.jobId, enclaveKey, blobs }));
       },
       log: (e) => events.push(JSON.stringify(e)),
       pollMs: 20,
@@ -116,6 +134,42 @@ describe("enclave runner", () => {
     if (stage) assert.equal(bundle.error?.stage, stage);
     assert.equal(bundle.adapter, undefined, "a failed run produced an adapter");
     assert.equal(bundle.submitResult, undefined);
+  };
+
+  /** The run failed because of the buyer's data: the signed statement names `reason` and the recorded delivery. */
+  const buyerFault = (bundle: EvidenceBundle, reason: number) => {
+    assert.ok(bundle.submitFailure, `no failure statement: ${JSON.stringify(bundle.error)}`);
+    assert.equal(bundle.submitFailure.statement.reason, reason);
+    assert.equal(bundle.submitFailure.statement.dataHash, bundle.delivery?.dataHash);
+    assert.equal(bundle.submitFailure.statement.faultyMembers, "0");
+    return bundle.submitFailure;
+  };
+
+  /** Submits the bundle's failure statement from the provider: BuyerDefaulted, fee paid, collateral released. */
+  const settleFailure = async (r: Awaited<ReturnType<typeof runOnce>>) => {
+    const { m, job, bundle } = r;
+    const failure = bundle.submitFailure;
+    assert.ok(failure);
+    const { collateral, price } = await m.jobMarket.read.getJob([job.jobId]);
+    const before = await m.providerRegistry.read.stakeOf([m.provider.account.address, job.terms.asset]);
+    const balance = await m.publicClient.getBalance({ address: m.provider.account.address });
+    const statement = { ...failure.statement, faultyMembers: BigInt(failure.statement.faultyMembers) };
+    const hash = await m.jobMarket.write.submitFailure([job.jobId, job.terms, statement, failure.signature], {
+      account: m.provider.account,
+    });
+    const receipt = await m.publicClient.waitForTransactionReceipt({ hash });
+    assert.equal(await m.jobMarket.read.statusOf([job.jobId]), JobStatus.BuyerDefaulted);
+    const after = await m.providerRegistry.read.stakeOf([m.provider.account.address, job.terms.asset]);
+    assert.ok(collateral > 0n);
+    assert.equal(after.locked, before.locked - collateral, "the collateral is released, not slashed");
+    assert.equal(after.free, before.free + collateral);
+    // The cancellation fee (default config: 10 % of the price) is sent to the provider, who called.
+    const fee = (price * 1000n) / 10_000n;
+    const gas = receipt.gasUsed * receipt.effectiveGasPrice;
+    assert.equal(
+      await m.publicClient.getBalance({ address: m.provider.account.address }),
+      balance + fee - gas,
+    );
   };
 
   describe("enclave runner pipeline (segment_test, Simulated TEE)", () => {
@@ -135,14 +189,25 @@ describe("enclave runner", () => {
       for (const stage of ["train", "verify", "prove", "encrypt"])
         assert.ok((bundle.timings[stage] ?? -1) >= 0, stage);
 
+      // The runner read exactly the delivery the owner key recorded.
+      assert.ok(bundle.delivery);
+      assert.equal(bundle.delivery.blobs.length, 2);
+      const record = await m.dataDelivery.read.deliveryOf([job.jobId]);
+      assert.equal(bundle.delivery.dataHash, record.dataHash);
+      assert.equal(
+        deliveryDataHash({
+          blobIds: bundle.delivery.blobs.map((b) => `0x${b.id.slice("sha256:".length)}` as Hex),
+          sizes: bundle.delivery.blobs.map((b) => BigInt(b.bytes)),
+        }),
+        record.dataHash,
+      );
+      assert.equal(bundle.submitFailure, undefined);
+
+      // The bundle's submitResult is the Result struct, signed by the attested enclave.
       const result = bundle.submitResult;
       assert.ok(result);
-      await m.jobMarket.write.submitResult(
-        [job.jobId, job.terms, result.modelCommitment, result.modelCiphertextHash, result.proof],
-        {
-          account: m.provider.account,
-        },
-      );
+      assert.equal(result.thresholdMet, true);
+      await m.jobMarket.write.submitResult([job.jobId, job.terms, result], { account: m.provider.account });
       assert.equal(await m.jobMarket.read.statusOf([job.jobId]), JobStatus.Completed);
 
       // The buyer fetches the adapter by its hash (= the on-chain ciphertext hash) and decrypts it.
@@ -204,32 +269,49 @@ describe("enclave runner", () => {
       );
     const goodEval = (c: Parameters<Deliver>[0]) => sealed(c, encodeDataset(task.eval));
 
-    it("corrupt ciphertext → CorruptCiphertext", async () => {
-      const { bundle } = await runOnce({
-        deliver: async (c) => {
-          const e = await encryptEnvelope({
-            plaintext: encodeDataset(task.train),
-            recipientPublicKey: hexToBytes(c.enclaveKey),
-            jobId: c.jobId,
-          });
-          e[e.length - 5] = (e[e.length - 5] as number) ^ 0x01;
-          return { train: await c.blobs.put(e), eval: await goodEval(c) };
-        },
-      });
-      failedWith(bundle, "CorruptCiphertext", "decrypt");
+    it("corrupt ciphertext → CorruptCiphertext; a DataMalformed statement the market accepts (BuyerDefaulted)", async () => {
+      const dir = mkdtempSync(path.join(tmpdir(), "bt-failure-"));
+      try {
+        const failurePath = path.join(dir, "failure.json");
+        const run = await runOnce({
+          deliver: async (c) => {
+            const e = await encryptEnvelope({
+              plaintext: encodeDataset(task.train),
+              recipientPublicKey: hexToBytes(c.enclaveKey),
+              jobId: c.jobId,
+            });
+            e[e.length - 5] = (e[e.length - 5] as number) ^ 0x01;
+            return upload(c.blobs, [await c.blobs.put(e), await goodEval(c)]);
+          },
+          extra: { failurePath },
+        });
+        failedWith(run.bundle, "CorruptCiphertext", "decrypt");
+        const failure = buyerFault(run.bundle, FailureReason.DataMalformed);
+        assert.equal(failure.reasonName, "DataMalformed");
+        // The statement file: what the provider node submits, written atomically, without data.
+        const file = JSON.parse(readFileSync(failurePath, "utf8")) as FailureStatementFile;
+        assert.equal(file.format, "blind-training/failure-statement");
+        assert.deepEqual(file.statement, failure.statement);
+        assert.equal(file.signature, failure.signature);
+        assert.equal(file.error.code, "CorruptCiphertext");
+        const onChain = await run.m.jobMarket.read.getJob([run.job.jobId]);
+        assert.equal(file.enclaveSigner.toLowerCase(), onChain.enclaveSigner.toLowerCase());
+        await settleFailure(run);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
     });
 
-    it("an envelope for another job → WrongJob", async () => {
+    it("an envelope for another job → WrongJob (DataMalformed)", async () => {
       const { bundle } = await runOnce({
-        deliver: async (c) => ({
-          train: await sealed(c, encodeDataset(task.train), c.jobId + 1n),
-          eval: await goodEval(c),
-        }),
+        deliver: async (c) =>
+          upload(c.blobs, [await sealed(c, encodeDataset(task.train), c.jobId + 1n), await goodEval(c)]),
       });
       failedWith(bundle, "WrongJob", "decrypt");
+      buyerFault(bundle, FailureReason.DataMalformed);
     });
 
-    it("data that does not parse → BadData; empty → EmptyDataset; too many rows → WrongRowCount", async () => {
+    it("data that does not parse → BadData; empty → EmptyDataset; too many rows → WrongRowCount (each DataMalformed)", async () => {
       const cases: [Uint8Array, string][] = [
         [new TextEncoder().encode("this is not json\n"), "BadData"],
         [new Uint8Array(0), "EmptyDataset"],
@@ -237,43 +319,86 @@ describe("enclave runner", () => {
       ];
       for (const [bytes, code] of cases) {
         const { bundle } = await runOnce({
-          deliver: async (c) => ({ train: await sealed(c, bytes), eval: await goodEval(c) }),
+          deliver: async (c) => upload(c.blobs, [await sealed(c, bytes), await goodEval(c)]),
         });
         failedWith(bundle, code, "parse");
+        buyerFault(bundle, FailureReason.DataMalformed);
       }
     });
 
-    it("a dataset beyond the configured limit → DatasetTooLarge, before decryption", async () => {
+    it("a recorded delivery of other than two blobs → BadData (DataMalformed), nothing fetched", async () => {
+      const { bundle } = await runOnce({
+        deliver: async (c) => {
+          const train = await sealed(c, encodeDataset(task.train));
+          return upload(c.blobs, [train, await goodEval(c), train]);
+        },
+      });
+      failedWith(bundle, "BadData", "fetch");
+      assert.match(bundle.error?.message ?? "", /lists 3 blob\(s\)/);
+      buyerFault(bundle, FailureReason.DataMalformed);
+    });
+
+    it("a dataset beyond the spec's (provider's) limit → DatasetTooLarge before fetching, and no statement", async () => {
       const { bundle } = await runOnce({
         editSpec: (s) => {
           s.maxDatasetBytes = 64;
         },
-        deliver: async (c) => ({
-          train: await sealed(c, new Uint8Array(64 * 1024)),
-          eval: await goodEval(c),
-        }),
+        deliver: async (c) =>
+          upload(c.blobs, [await sealed(c, new Uint8Array(64 * 1024)), await goodEval(c)]),
       });
-      failedWith(bundle, "DatasetTooLarge");
+      failedWith(bundle, "DatasetTooLarge", "fetch");
+      assert.equal(
+        bundle.submitFailure,
+        undefined,
+        "a limit below the runner's own is the provider's choice",
+      );
     });
 
-    it("data other than what the buyer committed to → CommitmentMismatch", async () => {
+    it("data other than what the buyer committed to → CommitmentMismatch; a DataMismatch statement settles BuyerDefaulted", async () => {
       const other = buyerRows(99);
-      const { bundle } = await runOnce({
+      const run = await runOnce({
         deliver: (c) => deliverData(c.blobs, c.enclaveKey, c.jobId, other),
       });
-      failedWith(bundle, "CommitmentMismatch", "verify");
+      failedWith(run.bundle, "CommitmentMismatch", "verify");
+      buyerFault(run.bundle, FailureReason.DataMismatch);
+      await settleFailure(run);
     });
 
-    it("an eval metric below the threshold → TrainingRejected, and no proof is attempted", async () => {
-      const strict = await buyerTask(buyerRows(), 10_000);
-      // Inverted eval labels: the trained head cannot be right on all of them.
+    it("recorded blobs the store does not have → BlobUnavailable, no statement (the availability challenge decides)", async () => {
+      const { bundle } = await runOnce({
+        deliver: async (c) => {
+          const d = await deliverData(c.blobs, c.enclaveKey, c.jobId, { train: task.train, eval: task.eval });
+          return { blobIds: [d.blobIds[0] as Hex, `0x${"ab".repeat(32)}` as Hex], sizes: d.sizes };
+        },
+      });
+      failedWith(bundle, "BlobUnavailable", "fetch");
+      assert.match(bundle.error?.message ?? "", /challengeDelivery/);
+      assert.equal(bundle.submitFailure, undefined);
+    });
+
+    it("nothing recorded by the data deadline → DeliveryTimeout naming enforceDeadline, no statement", async () => {
+      const { bundle } = await runOnce({ deliver: null });
+      failedWith(bundle, "DeliveryTimeout", "await-delivery");
+      assert.match(bundle.error?.message ?? "", /nothing was recorded .* by its data deadline/);
+      assert.match(bundle.error?.message ?? "", /enforceDeadline \(BuyerDefaulted, NoDataDelivered\)/);
+      assert.equal(bundle.submitFailure, undefined);
+      assert.equal(bundle.delivery, undefined);
+    });
+
+    it("an eval metric below the threshold is the BelowThreshold outcome: proven, signed, paid the compute share", async () => {
+      // Inverted eval labels and τ = 100 %: the trained head cannot be right on all of them.
       const inverted = { ...buyerRows(), eval: buyerRows().eval.map((r) => ({ ...r, label: 1 - r.label })) };
       const strictInverted = await buyerTask(inverted, 10_000);
-      assert.ok(strict.commitments.evalCommitment !== strictInverted.commitments.evalCommitment);
-      const { bundle } = await runOnce({ task: strictInverted });
-      failedWith(bundle, "TrainingRejected", "evaluate");
-      assert.equal(bundle.timings.prove, undefined);
+      const { m, job, bundle } = await runOnce({ task: strictInverted });
+      assert.equal(bundle.status, "ok", JSON.stringify(bundle.error));
       assert.ok(bundle.metric && !bundle.metric.met);
+      const result = bundle.submitResult;
+      assert.ok(result);
+      assert.equal(result.thresholdMet, false);
+      await m.jobMarket.write.submitResult([job.jobId, job.terms, result], { account: m.provider.account });
+      assert.equal(await m.jobMarket.read.statusOf([job.jobId]), JobStatus.BelowThreshold);
+      // A result claiming the other outcome is refused by the proof (its last segment hashes the flag).
+      assert.ok(bundle.adapter, "the buyer still gets the model");
     });
 
     it("terms that differ from the chain's → JobMismatch; an attestation never accepted → AttestationNotAccepted", async () => {

@@ -2,29 +2,42 @@
 // CLI (a child process with its own TMPDIR and model cache) on data where every text carries a
 // recognisable marker; afterwards the marker (as text, hex or base64) is searched in everything the
 // runner could have written: its stdout and stderr, its output folder, the blob store, its temp
-// folder and its cache; the trained weights are searched for the same way. Also: --help and usage errors.
+// folder and its cache; the trained weights are searched for the same way. The same holds on the
+// failure path, where the buyer's data does not match its commitments and the runner writes a signed
+// failure statement (exit 3). Also: --help and usage errors.
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import * as snarkjs from "snarkjs";
-import type { EvidenceBundle } from "../../../enclave-runner/runner/bundle.ts";
+import type { EvidenceBundle, FailureStatementFile } from "../../../enclave-runner/runner/bundle.ts";
+import type { LabeledText } from "../../../enclave-runner/runner/dataset.ts";
 import { encodeDataset } from "../../../enclave-runner/runner/dataset.ts";
 import { stringifyJobSpec } from "../../../enclave-runner/runner/jobSpec.ts";
 import type { AttestationRequest } from "../../../enclave-runner/runner/pipeline.ts";
-import { attestedEnclaveKey, deliverData } from "../../../scripts/lib/buyer.ts";
+import { deliverData } from "../../../scripts/lib/buyer.ts";
 import { decryptAdapter, encodeAdapter } from "../../../sdk/adapter.ts";
 import { LocalFolderBlobStore } from "../../../sdk/blobs/localFolder.node.ts";
 import { useNodeCrypto } from "../../../sdk/envelope/node.ts";
-import { JobStatus } from "../../../sdk/types.ts";
+import { FailureReason, JobStatus } from "../../../sdk/types.ts";
 import { connection } from "../../support/fixture.ts";
 import {
   buyerRows,
   buyerTask,
+  deliverAndRecord,
   jobAwaitingAttestation,
   loadZkMarket,
   runnerPrerequisites,
@@ -122,115 +135,22 @@ describe("enclave runner (CLI)", () => {
     it("runs a whole job without the plaintext ever reaching disk, logs or output", async () => {
       const marker = `BT-MARKER-${randomBytes(8).toString("hex")}`;
       const rows = buyerRows(11, marker);
-      const task = await buyerTask(rows);
-      const m = await loadZkMarket();
-      const job = await jobAwaitingAttestation(m, task);
-      const { circuit } = await runnerPrerequisites();
-
-      const root = mkdtempSync(path.join(tmpdir(), "bt-secrets-"));
-      const dirs = {
-        tmp: path.join(root, "tmp"),
-        out: path.join(root, "out"),
-        blobs: path.join(root, "blobs"),
-        cache: path.join(root, "cache"),
-      };
-      for (const d of Object.values(dirs)) rmSync(d, { recursive: true, force: true });
-      const { mkdirSync } = await import("node:fs");
-      for (const d of Object.values(dirs)) mkdirSync(d, { recursive: true });
-      const specFile = path.join(root, "spec.json");
-      writeFileSync(specFile, stringifyJobSpec(job.spec));
-      const deliveryFile = path.join(root, "delivery.json");
-
-      const runner = run(
-        [
-          "run",
-          "--job",
-          job.jobId.toString(),
-          "--spec",
-          specFile,
-          "--rpc",
-          chain.url,
-          "--blobs",
-          dirs.blobs,
-          "--delivery",
-          deliveryFile,
-          "--out",
-          dirs.out,
-          "--circuit",
-          path.dirname(circuit.wasm),
-          "--workers",
-          "2",
-          "--timeout",
-          "300",
-        ],
-        { TMPDIR: dirs.tmp, TEMP: dirs.tmp, BLIND_TRAINING_CACHE: dirs.cache },
-      );
+      const cli = await runCli(rows, rows, marker);
       try {
-        // The provider node's part: submit the enclave's attestation as soon as it is written.
-        const attestationFile = path.join(dirs.out, "attestation.json");
-        const deadline = Date.now() + 120_000;
-        while (!existsSync(attestationFile)) {
-          if (Date.now() > deadline || runner.child.exitCode !== null)
-            assert.fail(`no attestation.json: ${(await runner).err}`);
-          await new Promise((r) => setTimeout(r, 100));
-        }
-        const request = JSON.parse(readFileSync(attestationFile, "utf8")) as AttestationRequest;
-        await m.jobMarket.write.submitAttestation(
-          [
-            job.jobId,
-            job.terms,
-            request.teeType,
-            request.enclaveEncryptionKey,
-            request.enclaveSigner,
-            request.evidence,
-          ],
-          { account: m.provider.account },
-        );
-        // The buyer's part: encrypt to the key the market accepted, upload, tell the provider the ids.
-        const enclaveKey = await attestedEnclaveKey(m.publicClient, m.deployment.jobMarket, job.jobId);
-        const delivery = await deliverData(new LocalFolderBlobStore(dirs.blobs), enclaveKey, job.jobId, rows);
-        writeFileSync(`${deliveryFile}.tmp`, JSON.stringify(delivery));
-        const { renameSync } = await import("node:fs");
-        renameSync(`${deliveryFile}.tmp`, deliveryFile);
-
-        const result = await runner;
+        const { result, m, job, dirs } = cli;
         assert.equal(result.code, 0, result.err);
         const bundle = JSON.parse(readFileSync(path.join(dirs.out, "bundle.json"), "utf8")) as EvidenceBundle;
         assert.equal(bundle.status, "ok", JSON.stringify(bundle.error));
-        assert.ok(
-          result.out
-            .split("\n")
-            .filter(Boolean)
-            .every((l) => JSON.parse(l).stage),
-          "stdout is JSON log lines",
-        );
         assert.ok(bundle.submitResult);
-        await m.jobMarket.write.submitResult(
-          [
-            job.jobId,
-            job.terms,
-            bundle.submitResult.modelCommitment,
-            bundle.submitResult.modelCiphertextHash,
-            bundle.submitResult.proof,
-          ],
-          { account: m.provider.account },
-        );
+        assert.equal(existsSync(path.join(dirs.out, "failure.json")), false);
+        await m.jobMarket.write.submitResult([job.jobId, job.terms, bundle.submitResult], {
+          account: m.provider.account,
+        });
         assert.equal(await m.jobMarket.read.statusOf([job.jobId]), JobStatus.Completed);
 
         // The search works: it finds the marker in the plaintext the buyer encrypted.
         assert.equal(findMarker(Buffer.from(encodeDataset(rows.train)), marker), "text");
-        const scanned = [...Object.values(dirs).flatMap(filesUnder)];
-        assert.ok(scanned.length >= 5, `only ${scanned.length} files to scan`);
-        assert.ok(
-          scanned.some((f) => f.startsWith(dirs.cache)),
-          "the runner's model cache is scanned too",
-        );
-        for (const file of scanned) {
-          const where = findMarker(readFileSync(file), marker);
-          assert.equal(where, undefined, `the marker appears (${where}) in ${path.relative(root, file)}`);
-        }
-        assert.equal(findMarker(Buffer.from(result.out), marker), undefined, "marker in stdout");
-        assert.equal(findMarker(Buffer.from(result.err), marker), undefined, "marker in stderr");
+        const scanned = cli.scan();
 
         // The trained weights left the runner only encrypted: the buyer's decryption gives them, and
         // their serialization (as in the adapter document) appears in no file and no log.
@@ -251,16 +171,157 @@ describe("enclave runner (CLI)", () => {
         for (const file of scanned)
           assert.ok(
             !readFileSync(file).includes(Buffer.from(weightsText)),
-            `the weights appear in ${path.relative(root, file)}`,
+            `the weights appear in ${path.relative(cli.root, file)}`,
           );
         assert.ok(
           !result.out.includes(weightsText) && !result.err.includes(weightsText),
           "the weights appear in the logs",
         );
       } finally {
-        runner.child.kill("SIGKILL");
-        rmSync(root, { recursive: true, force: true });
+        cli.cleanup();
+      }
+    });
+
+    it("on the buyer's fault (data not matching its commitments) writes a signed failure statement, exits 3, and leaks nothing", async () => {
+      const marker = `BT-MARKER-${randomBytes(8).toString("hex")}`;
+      const committed = buyerRows(11, marker);
+      const delivered = buyerRows(99, marker);
+      const cli = await runCli(committed, delivered, marker);
+      try {
+        const { result, m, job, dirs } = cli;
+        assert.equal(result.code, 3, result.err);
+        assert.match(result.err, /cannot succeed because of the buyer's data \(DataMismatch: /);
+        assert.match(result.err, /submit .*failure\.json with JobMarket\.submitFailure/);
+        const bundle = JSON.parse(readFileSync(path.join(dirs.out, "bundle.json"), "utf8")) as EvidenceBundle;
+        assert.equal(bundle.status, "failed");
+        assert.equal(bundle.error?.code, "CommitmentMismatch");
+        const file = JSON.parse(
+          readFileSync(path.join(dirs.out, "failure.json"), "utf8"),
+        ) as FailureStatementFile;
+        assert.equal(file.statement.reason, FailureReason.DataMismatch);
+        assert.deepEqual(file.statement, bundle.submitFailure?.statement);
+        // The provider node's part: submit the statement; the job ends on the buyer's side.
+        await m.jobMarket.write.submitFailure(
+          [
+            job.jobId,
+            job.terms,
+            { ...file.statement, faultyMembers: BigInt(file.statement.faultyMembers) },
+            file.signature,
+          ],
+          { account: m.provider.account },
+        );
+        assert.equal(await m.jobMarket.read.statusOf([job.jobId]), JobStatus.BuyerDefaulted);
+        cli.scan();
+      } finally {
+        cli.cleanup();
       }
     });
   });
 });
+
+/**
+ * Runs one job through the CLI in a child process with its own TMPDIR and model cache: the test
+ * plays the provider node (submits attestation.json) and the buyer (posts `committed`, delivers and
+ * records `delivered`). `scan()` asserts the marker is nowhere the runner could have written.
+ */
+async function runCli(
+  committed: { train: LabeledText[]; eval: LabeledText[] },
+  delivered: { train: LabeledText[]; eval: LabeledText[] },
+  marker: string,
+) {
+  const task = await buyerTask(committed);
+  const m = await loadZkMarket();
+  const job = await jobAwaitingAttestation(m, task);
+  const { circuit } = await runnerPrerequisites();
+
+  const root = mkdtempSync(path.join(tmpdir(), "bt-secrets-"));
+  const dirs = {
+    tmp: path.join(root, "tmp"),
+    out: path.join(root, "out"),
+    blobs: path.join(root, "blobs"),
+    cache: path.join(root, "cache"),
+  };
+  for (const d of Object.values(dirs)) mkdirSync(d, { recursive: true });
+  const specFile = path.join(root, "spec.json");
+  writeFileSync(specFile, stringifyJobSpec(job.spec));
+
+  const runner = run(
+    [
+      "run",
+      "--job",
+      job.jobId.toString(),
+      "--spec",
+      specFile,
+      "--rpc",
+      chain.url,
+      "--blobs",
+      dirs.blobs,
+      "--out",
+      dirs.out,
+      "--circuit",
+      path.dirname(circuit.wasm),
+      "--workers",
+      "2",
+      "--timeout",
+      "300",
+    ],
+    { TMPDIR: dirs.tmp, TEMP: dirs.tmp, BLIND_TRAINING_CACHE: dirs.cache },
+  );
+  const cleanup = () => {
+    runner.child.kill("SIGKILL");
+    rmSync(root, { recursive: true, force: true });
+  };
+  try {
+    // The provider node's part: submit the enclave's attestation as soon as it is written.
+    const attestationFile = path.join(dirs.out, "attestation.json");
+    const deadline = Date.now() + 120_000;
+    while (!existsSync(attestationFile)) {
+      if (Date.now() > deadline || runner.child.exitCode !== null)
+        assert.fail(`no attestation.json: ${(await runner).err}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const request = JSON.parse(readFileSync(attestationFile, "utf8")) as AttestationRequest;
+    await m.jobMarket.write.submitAttestation(
+      [
+        job.jobId,
+        job.terms,
+        request.teeType,
+        request.enclaveEncryptionKey,
+        request.enclaveSigner,
+        request.evidence,
+      ],
+      { account: m.provider.account },
+    );
+    // The buyer's part: encrypt to the key the market accepted, upload, record the blobs on chain.
+    await deliverAndRecord(m, job, (enclaveKey) =>
+      deliverData(new LocalFolderBlobStore(dirs.blobs), enclaveKey, job.jobId, delivered),
+    );
+    const result = await runner;
+    assert.ok(
+      result.out
+        .split("\n")
+        .filter(Boolean)
+        .every((l) => JSON.parse(l).stage),
+      "stdout is JSON log lines",
+    );
+    const scan = () => {
+      const scanned = [...Object.values(dirs).flatMap(filesUnder)];
+      assert.ok(scanned.length >= 5, `only ${scanned.length} files to scan`);
+      assert.ok(
+        scanned.some((f) => f.startsWith(dirs.cache)),
+        "the runner's model cache is scanned too",
+      );
+      for (const file of scanned) {
+        const where = findMarker(readFileSync(file), marker);
+        assert.equal(where, undefined, `the marker appears (${where}) in ${path.relative(root, file)}`);
+      }
+      assert.equal(findMarker(Buffer.from(result.out), marker), undefined, "marker in stdout");
+      assert.equal(findMarker(Buffer.from(result.err), marker), undefined, "marker in stderr");
+      return scanned;
+    };
+    return { result, m, job, dirs, root, scan, cleanup };
+  } catch (e) {
+    cleanup();
+    throw e;
+  }
+}

@@ -12,7 +12,14 @@ import * as snarkjs from "snarkjs";
 import { type Address, encodeErrorResult, encodeFunctionData, getAddress, type Hex, toBytes } from "viem";
 import { type CircuitResult, releaseSnarkjs } from "../../../scripts/circuits/pipeline.ts";
 import { poseidonAbi } from "../../../scripts/circuits/poseidon.ts";
-import { buildJobTerms, newBuyerSecrets, postJob, randomBytes32 } from "../../../scripts/lib/market.ts";
+import { publishMarketConfig } from "../../../scripts/lib/deploy.ts";
+import {
+  buildJobTerms,
+  newBuyerSecrets,
+  newSimulatedEnclave,
+  postJob,
+  randomBytes32,
+} from "../../../scripts/lib/market.ts";
 import { ETH, FailureReason, JobStatus } from "../../../sdk/index.ts";
 import {
   commitWeights,
@@ -23,14 +30,16 @@ import {
   type SegmentWitness,
 } from "../../../sdk/training/index.ts";
 import {
+  type AttestedJob,
   attestationArgs,
   bid,
   CEILING,
+  connection,
   endBidding,
   loadMarket,
   networkHelpers,
   now,
-  type PostedJob,
+  signedResult,
   viem,
 } from "../../support/fixture.ts";
 import {
@@ -138,8 +147,10 @@ async function deployZkMarket() {
     deps.poseidon4,
     deps.poseidon6,
   ]);
-  await m.jobMarket.write.setTrainingVerifier([zkVerifier.address], { account: m.deployer.account });
-  return { ...m, zkVerifier, ...deps };
+  const configId = await publishMarketConfig(connection, m.deployment, {
+    trainingVerifier: zkVerifier.address,
+  });
+  return { ...m, zkVerifier, configId, ...deps };
 }
 type ZkMarket = Awaited<ReturnType<typeof deployZkMarket>>;
 const loadZkMarket = () => networkHelpers.loadFixture(deployZkMarket);
@@ -556,7 +567,7 @@ describe("JobMarket settles with the real Groth16TrainingVerifier", () => {
   /** Proofs by ctx: the fixture restores the chain, so a job reposted there gets the same id. */
   const proofCache = new Map<bigint, ProvenRun>();
 
-  async function provenFor(m: ZkMarket, job: PostedJob): Promise<ProvenRun> {
+  async function provenFor(m: ZkMarket, job: AttestedJob): Promise<ProvenRun> {
     const binding = {
       chainId: BigInt(m.chainId),
       market: m.jobMarket.address,
@@ -574,12 +585,12 @@ describe("JobMarket settles with the real Groth16TrainingVerifier", () => {
   }
 
   /** Posts a job whose terms carry the run's spec, data and eval commitments and threshold; bids; attests. */
-  async function attestedRunJob(m: ZkMarket, price: bigint): Promise<PostedJob> {
+  async function attestedRunJob(m: ZkMarket, price: bigint): Promise<AttestedJob> {
     const ref = (await proveRunValues())[0];
     assert.ok(ref);
     const secrets = newBuyerSecrets(m.stranger.account.address);
     const terms = {
-      ...buildJobTerms({ now: await now(), secrets, priceCeiling: CEILING }),
+      ...buildJobTerms({ now: await now(), secrets, priceCeiling: CEILING, configId: m.configId }),
       specHash: bytes32(ref.specHash),
       datasetCommitment: bytes32(ref.rTrain),
       evalCommitment: bytes32(ref.rEval),
@@ -589,11 +600,15 @@ describe("JobMarket settles with the real Groth16TrainingVerifier", () => {
     const job = { jobId, terms, secrets };
     await bid(m, job, price);
     await endBidding(job);
-    await m.jobMarket.write.submitAttestation([jobId, terms, ...(await attestationArgs(m, job))], {
-      account: m.provider.account,
-    });
+    const enclave = newSimulatedEnclave();
+    await m.jobMarket.write.submitAttestation(
+      [jobId, terms, ...(await attestationArgs(m, job, { enclave }))],
+      {
+        account: m.provider.account,
+      },
+    );
     assert.equal(await m.jobMarket.read.statusOf([jobId]), JobStatus.Attested);
-    return job;
+    return { ...job, enclave };
   }
 
   let values: SegmentWitness[] | undefined;
@@ -605,19 +620,25 @@ describe("JobMarket settles with the real Groth16TrainingVerifier", () => {
 
   it("a proven job completes and pays the provider; submitResult gas", async (t) => {
     const m = await loadZkMarket();
-    assert.equal(getAddress(await m.jobMarket.read.trainingVerifier()), getAddress(m.zkVerifier.address));
+    assert.equal(
+      getAddress((await m.jobMarket.read.configOf([m.configId])).trainingVerifier),
+      getAddress(m.zkVerifier.address),
+    );
     const price = CEILING / 2n;
     const job = await attestedRunJob(m, price);
     const run = await provenFor(m, job);
     const cK = run.commitments.at(-1) ?? 0n;
     const proof = encodeTrainingProof(run.commitments, run.proofs);
     const ciphertext = randomBytes32();
-    const hash = await m.jobMarket.write.submitResult(
-      [job.jobId, job.terms, bytes32(cK), ciphertext, proof],
-      {
-        account: m.provider.account,
-      },
-    );
+    const result = await signedResult(m, job, {
+      modelCommitment: bytes32(cK),
+      modelCiphertextHash: ciphertext,
+      thresholdMet: run.thresholdMet,
+      proof,
+    });
+    const hash = await m.jobMarket.write.submitResult([job.jobId, job.terms, result], {
+      account: m.provider.account,
+    });
     await viem.assertions.balancesHaveChanged(hash, [
       { address: m.provider.account.address, amount: price },
       { address: m.jobMarket.address, amount: -price },
@@ -626,6 +647,7 @@ describe("JobMarket settles with the real Groth16TrainingVerifier", () => {
       job.jobId,
       bytes32(cK),
       ciphertext,
+      true,
     ]);
     assert.equal(await m.jobMarket.read.statusOf([job.jobId]), JobStatus.Completed);
     assert.equal((await m.providerRegistry.read.stakeOf([m.provider.account.address, ETH])).locked, 0n);
@@ -646,10 +668,14 @@ describe("JobMarket settles with the real Groth16TrainingVerifier", () => {
     const stakeBefore = await m.providerRegistry.read.stakeOf([m.provider.account.address, ETH]);
     assert.ok(stakeBefore.locked > 0n, "the bid locked collateral");
     const treasuryBefore = await m.providerRegistry.read.treasuryAccrued([ETH]);
-    const hash = await m.jobMarket.write.submitResult(
-      [job.jobId, job.terms, bytes32(cK), randomBytes32(), tampered],
-      { account: m.provider.account },
-    );
+    const tamperedResult = await signedResult(m, job, {
+      modelCommitment: bytes32(cK),
+      thresholdMet: run.thresholdMet,
+      proof: tampered,
+    });
+    const hash = await m.jobMarket.write.submitResult([job.jobId, job.terms, tamperedResult], {
+      account: m.provider.account,
+    });
     await viem.assertions.emitWithArgs(hash, m.jobMarket, "EvidenceRejected", [
       job.jobId,
       FailureReason.ProofRejected,
@@ -668,9 +694,11 @@ describe("JobMarket settles with the real Groth16TrainingVerifier", () => {
         [
           job.jobId,
           job.terms,
-          bytes32(cK),
-          randomBytes32(),
-          encodeTrainingProof(run.commitments, run.proofs),
+          await signedResult(m, job, {
+            modelCommitment: bytes32(cK),
+            thresholdMet: run.thresholdMet,
+            proof: encodeTrainingProof(run.commitments, run.proofs),
+          }),
         ],
         { account: m.provider.account },
       ),
