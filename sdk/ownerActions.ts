@@ -22,7 +22,12 @@ export const ownerActionTypes = {
 
 /** EIP-712 domain of delivery records on a DataDelivery contract. */
 export function dataDeliveryDomain(chainId: number, dataDelivery: Address) {
-  return { name: "BlindTraining DataDelivery", version: "1", chainId, verifyingContract: dataDelivery } as const;
+  return {
+    name: "BlindTraining DataDelivery",
+    version: "1",
+    chainId,
+    verifyingContract: dataDelivery,
+  } as const;
 }
 
 /** EIP-712 type of the owner key's delivery record, as in `DataDelivery.RECORD_DELIVERY_TYPEHASH`. */

@@ -21,6 +21,8 @@ interface ITrainingVerifier {
     ///        the eval rows reaches `qualityThreshold`. It is part of the proven statement (the
     ///        circuit outputs it instead of asserting it), so a proof for one outcome does not
     ///        verify for the other; the market pays the full price or the compute share by it.
+    // The claim is built in memory and passed as calldata, never stored: slot packing saves nothing.
+    // solhint-disable-next-line gas-struct-packing
     struct TrainingClaim {
         uint256 chainId;
         address market;

@@ -1,5 +1,4 @@
-import type { ArgumentType, IgnitionModuleBuilder } from "@nomicfoundation/ignition-core";
-import type { Future } from "@nomicfoundation/ignition-core";
+import type { ArgumentType, Future, IgnitionModuleBuilder } from "@nomicfoundation/ignition-core";
 import { INTEL_SGX_QE_MRSIGNER, INTEL_TD_QE_MRSIGNER } from "../../sdk/attestation/intelQuote.ts";
 import { TcbStatus } from "../../sdk/attestation/tcbStatus.ts";
 import { ETH, TeeType } from "../../sdk/types.ts";
@@ -51,7 +50,11 @@ export type DeployCoreOptions = {
  * @param stakeToken The ERC-20 accepted besides ETH: an address parameter or a contract future.
  * @returns The deployed contract futures.
  */
-export function deployCore(m: IgnitionModuleBuilder, stakeToken: ArgumentType, options: DeployCoreOptions = {}) {
+export function deployCore(
+  m: IgnitionModuleBuilder,
+  stakeToken: ArgumentType,
+  options: DeployCoreOptions = {},
+) {
   const after = options.after ?? [];
   const deployer = m.getAccount(0);
   const treasury = m.getParameter("treasury", deployer);
@@ -89,7 +92,11 @@ export function deployCore(m: IgnitionModuleBuilder, stakeToken: ArgumentType, o
   );
   const statementVerifier = m.contract(
     "AttestationStatementVerifier",
-    [deployer, 1 << TeeType.SevSnp, m.getParameter("acceptedTcbStatusMask", CORE_DEFAULTS.acceptedTcbStatusMask)],
+    [
+      deployer,
+      1 << TeeType.SevSnp,
+      m.getParameter("acceptedTcbStatusMask", CORE_DEFAULTS.acceptedTcbStatusMask),
+    ],
     { after },
   );
   const setVerifiers = [

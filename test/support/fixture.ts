@@ -1,8 +1,9 @@
 // The one contract-test fixture: runs the real LocalDevnet Ignition deployment on the in-process
 // chain with the TestTrainingVerifier double in its first market config, and registers and stakes
 // two providers.
-import { network } from "hardhat";
+
 import { sha256 } from "@noble/hashes/sha2.js";
+import { network } from "hardhat";
 import { type Address, bytesToHex, type Hex, keccak256, parseEther, toBytes } from "viem";
 import type { PrivateKeyAccount } from "viem/accounts";
 import { deployLocalDevnet } from "../../scripts/lib/deploy.ts";
@@ -284,9 +285,12 @@ export async function recordDelivery(m: Market, job: PostedJob, blobs: Delivered
     deadline,
     ...blobs,
   });
-  await m.dataDelivery.write.recordDelivery([job.jobId, job.terms, blobs.blobIds, blobs.sizes, deadline, signature], {
-    account: m.stranger.account,
-  });
+  await m.dataDelivery.write.recordDelivery(
+    [job.jobId, job.terms, blobs.blobIds, blobs.sizes, deadline, signature],
+    {
+      account: m.stranger.account,
+    },
+  );
   return deliveryDataHash(blobs);
 }
 
