@@ -30,8 +30,8 @@ contract ProviderRegistry is IProviderRegistry, Governed, ReentrancyGuardTransie
     uint256 public constant MAX_PENDING_WITHDRAWALS = 32;
 
     /// @dev A provider's stake in one asset as stored: {Stake} (what {stakeOf} returns) followed by the
-    ///      bookkeeping of its withdrawal requests, in two slots. `requests[0 .. pendingCount)` of
-    ///      `_requests` are pending, in request order; `nextRequestId` is the id of the next request.
+    ///      bookkeeping of its withdrawal requests, in two slots: `_requests[provider][asset][i]` for
+    ///      i < `pendingCount` are pending, in request order; `nextRequestId` is the next request's id.
     struct StakeRecord {
         uint128 free;
         uint128 locked;

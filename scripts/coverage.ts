@@ -19,7 +19,6 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join, relative } from "node:path";
-import { addStatementCoverageInstrumentation, latestSupportedSolidityVersion } from "@nomicfoundation/edr";
 
 const ROOT = join(import.meta.dirname, "..");
 const COVERAGE = join(ROOT, "coverage");
@@ -31,6 +30,10 @@ const BRANCH_TARGET_PCT = 95;
 
 const require = createRequire(import.meta.url);
 const solc = require("solc") as { compile(input: string): string; version(): string };
+// The instrumentation of the EDR that Hardhat itself loads: the tags must be the ones it recorded.
+const { addStatementCoverageInstrumentation, latestSupportedSolidityVersion } = createRequire(
+  require.resolve("hardhat/package.json"),
+)("@nomicfoundation/edr") as typeof import("@nomicfoundation/edr");
 
 type Range = { start: number; end: number };
 type Statement = Range & { tag: string };
@@ -49,6 +52,16 @@ function contractFiles(): string[] {
     .filter((e) => e.isFile() && e.name.endsWith(".sol"))
     .map((e) => relative(ROOT, join(e.parentPath, e.name)))
     .filter((f) => !EXCLUDED.some((dir) => f.startsWith(dir)))
+    .sort();
+}
+
+/** The test runs (`nodejs`, `solidity`) whose data the last coverage run left. */
+function dataRuns(): string[] {
+  const dataDir = join(COVERAGE, "data");
+  if (!existsSync(dataDir)) return [];
+  return readdirSync(dataDir, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && readdirSync(join(dataDir, e.name)).some((f) => f.endsWith(".json")))
+    .map((e) => e.name)
     .sort();
 }
 
@@ -228,6 +241,13 @@ function main() {
     if (exitCode !== 0)
       console.error(`coverage: hardhat test exited with ${exitCode}; figures are of the tests that ran`);
   }
+  const runs = dataRuns();
+  if (!runs.includes("nodejs") || !runs.includes("solidity")) {
+    console.error(
+      `coverage: data only from [${runs.join(", ")}]: a test process ended before saving its data`,
+    );
+    exitCode ||= 1;
+  }
   const executed = executedTags();
   const lines = lcovLines();
   const files: Record<string, unknown> = {};
@@ -274,6 +294,7 @@ function main() {
       "if (taken / not taken or else) and try clauses, from EDR's statement coverage; see scripts/coverage.ts",
     branchTargetPct: BRANCH_TARGET_PCT,
     testsExitCode: exitCode,
+    testRuns: runs,
     total,
     files,
     uncoveredBranches: uncovered,

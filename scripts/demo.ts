@@ -157,7 +157,6 @@ console.log(
   `  ${model.config.name}: ${parameterCount(model.config).toLocaleString("en-US")} parameters, sha256 ${short(model.sha256)}; held-out ${model.report.heldOutBitsPerByte.toFixed(2)} bits/byte (unigram ${model.report.unigramBitsPerByte.toFixed(2)})\n`,
 );
 useNodeCrypto();
-const now = BigInt(await networkHelpers.time.latest());
 const buyer = newBuyerSecrets(privateKeyToAccount(generatePrivateKey()).address);
 const buyerKey = x25519.utils.randomSecretKey();
 const rows = {
@@ -172,7 +171,12 @@ const featurizer = await Featurizer.create(model);
 const task = await prepareBuyerTask(featurizer, { params: trainingParams, ...rows, tau: DEMO_TAU });
 featurizer.dispose();
 const terms = {
-  ...buildJobTerms({ now, secrets: buyer, priceCeiling: parseEther("1") }),
+  // Chain time after the featurization, which can take minutes on a loaded machine.
+  ...buildJobTerms({
+    now: BigInt(await networkHelpers.time.latest()),
+    secrets: buyer,
+    priceCeiling: parseEther("1"),
+  }),
   ...task.commitments,
 };
 const { jobId, receipt: posted } = await postJob(publicClient, funder, deployment, terms);

@@ -378,7 +378,10 @@ export function unsharedMembers(committeeSize: number, shareMask: bigint): bigin
  * const [bonded] = await coordinator.read.bondsOf([jobId]);
  * if (!committeeFullyBonded(spec, bonded)) skipJob();
  */
-export function committeeFullyBonded(spec: Pick<MultiPartySpec, "committee" | "memberBond">, bondedMask: bigint) {
+export function committeeFullyBonded(
+  spec: Pick<MultiPartySpec, "committee" | "memberBond">,
+  bondedMask: bigint,
+) {
   if (spec.memberBond === 0n) return true;
   return unsharedMembers(spec.committee.length, bondedMask) === 0n;
 }

@@ -9,8 +9,8 @@ library Shares {
     /// @notice 100% in basis points.
     uint256 internal constant BPS = 10_000;
 
-    /// @notice `amount * bps / 10_000`, rounded up.
-    /// @dev Cannot overflow for amount < 2^96 and bps < 2^16, the widths the contracts store.
+    /// @notice `amount * bps / 10_000`, rounded up: never zero when both `amount` and `bps` are non-zero.
+    /// @dev Cannot overflow for amount < 2^128 and bps < 2^16, the widths the contracts store.
     function mulBpsUp(uint256 amount, uint256 bps) internal pure returns (uint256) {
         return (amount * bps + BPS - 1) / BPS;
     }

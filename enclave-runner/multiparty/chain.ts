@@ -369,7 +369,10 @@ export function reportBadShares(
 }
 
 /** `settleBonds(jobId, terms, spec)`, once the job is final. */
-export function settleBonds(context: MultiPartyContext, wallet: MultiPartyWallet): Promise<TransactionReceipt> {
+export function settleBonds(
+  context: MultiPartyContext,
+  wallet: MultiPartyWallet,
+): Promise<TransactionReceipt> {
   const { coordinator: address, jobId, terms, spec } = context;
   return confirmRecord(
     context,

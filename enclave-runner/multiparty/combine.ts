@@ -13,7 +13,13 @@ import { decryptionShareBatchFromJson } from "../../sdk/paillier/serialize.ts";
 import { combineDecryptionShareBatches, type DecryptionShareBatch } from "../../sdk/paillier/threshold.ts";
 import type { AdapterWeights, TrainingParams } from "../../sdk/training/params.ts";
 import { applyAveragedUpdate, checkJobTraining } from "./adapter.ts";
-import { checkJob, type MultiPartyContext, readPublishedShares, readRecords, readShareHash } from "./chain.ts";
+import {
+  checkJob,
+  type MultiPartyContext,
+  readPublishedShares,
+  readRecords,
+  readShareHash,
+} from "./chain.ts";
 import { loadDealerOutput } from "./dealer.ts";
 import { decodeShareBlob, jobIdHex } from "./format.ts";
 import { loadRecordedAggregate } from "./member.ts";
@@ -207,7 +213,11 @@ async function screenShare(
       problem = `share blob unavailable (${error instanceof Error ? error.message.split("\n")[0] : String(error)})`;
     }
   }
-  if (bytes === undefined && state.published !== undefined && recordedHashOf(state.published) === recordedHash)
+  if (
+    bytes === undefined &&
+    state.published !== undefined &&
+    recordedHashOf(state.published) === recordedHash
+  )
     bytes = state.published;
   if (bytes === undefined) return { reason: problem };
   const reason = parseShare(context, member, bytes, state);

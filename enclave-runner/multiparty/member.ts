@@ -56,7 +56,8 @@ export async function loadRecordedAggregate(
     verifyRecordedHash(bytes, aggregateHash, "the aggregate");
   } catch (error) {
     if (updates === undefined) throw error;
-    bytes = (await buildAggregate(context, { parameters, publicKeyCommitment: keyCommitment }, updates)).bytes;
+    bytes = (await buildAggregate(context, { parameters, publicKeyCommitment: keyCommitment }, updates))
+      .bytes;
     verifyRecordedHash(bytes, aggregateHash, "the aggregate rebuilt from the recorded updates");
   }
   const ciphertexts = decodeCiphertextVector(

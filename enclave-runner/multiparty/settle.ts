@@ -17,7 +17,12 @@ import {
 } from "../../sdk/multiParty.ts";
 import { type AdapterWeights, commitWeights, getPoseidon } from "../../sdk/training/index.ts";
 import { FailureReason } from "../../sdk/types.ts";
-import { type BadSharesStatement, type MultiPartyContext, readRecords, requireAggregateHash } from "./chain.ts";
+import {
+  type BadSharesStatement,
+  type MultiPartyContext,
+  readRecords,
+  requireAggregateHash,
+} from "./chain.ts";
 import type { FaultyMemberShare } from "./combine.ts";
 import { MultiPartyFlowError } from "./errors.ts";
 
@@ -68,7 +73,9 @@ export type SignBadSharesStatementParameters = {
  * const statement = await signBadSharesStatement({ context, enclaveSigner, faultyShares: error.faultyShares });
  * await reportBadShares(context, providerWallet, statement);
  */
-export async function signBadSharesStatement(p: SignBadSharesStatementParameters): Promise<BadSharesStatement> {
+export async function signBadSharesStatement(
+  p: SignBadSharesStatementParameters,
+): Promise<BadSharesStatement> {
   const { context } = p;
   const faulty = [...p.faultyShares].sort((a, b) => a.member - b.member);
   if (faulty.length === 0)
@@ -113,7 +120,11 @@ export async function signBadSharesStatement(p: SignBadSharesStatementParameters
     chainId,
     jobMarket,
     jobId: context.jobId,
-    statement: { reason: FailureReason.CommitteeBadShares, dataHash: aggregateHash, faultyMembers: badMembers },
+    statement: {
+      reason: FailureReason.CommitteeBadShares,
+      dataHash: aggregateHash,
+      faultyMembers: badMembers,
+    },
   });
   return { badMembers, committeeSignature, failureSignature };
 }

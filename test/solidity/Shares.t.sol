@@ -29,6 +29,16 @@ contract SharesTest is Assertions {
         if (bps <= 50_000 && uint256(amount) * 5 < 2 ** 96) assertTrue(got < 2 ** 96, "collateral fits uint96");
     }
 
+    /// @dev A non-zero share of a non-zero amount is never zero (the buyer's part of a slash), up to
+    ///      the 128-bit stake width.
+    function testFuzz_mulBpsUp_nonZeroShareOfNonZeroAmountIsNonZero(uint128 amount, uint16 bps) public pure {
+        amount = uint128(bound(amount, 1, type(uint128).max));
+        bps = uint16(bound(bps, 1, 10_000));
+        uint256 got = Shares.mulBpsUp(amount, bps);
+        assertTrue(got != 0, "non-zero share of a non-zero amount");
+        assertLe(got, amount, "at most the amount");
+    }
+
     function testFuzz_mulBpsUp_monotone(uint96 a, uint96 b, uint16 bps) public pure {
         (uint96 lo, uint96 hi) = a <= b ? (a, b) : (b, a);
         assertLe(Shares.mulBpsUp(lo, bps), Shares.mulBpsUp(hi, bps), "monotone in amount");

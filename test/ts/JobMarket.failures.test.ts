@@ -211,11 +211,26 @@ describe("JobMarket failures: posting", () => {
   });
 
   for (const [name, mutate] of [
-    ["an attestation deadline not after the bid deadline", (t: JobTerms) => ({ attestDeadline: t.bidDeadline })],
-    ["a data deadline not after the attestation deadline", (t: JobTerms) => ({ dataDeadline: t.attestDeadline })],
-    ["a data deadline before the attestation deadline", (t: JobTerms) => ({ dataDeadline: t.attestDeadline - 1n })],
-    ["a delivery deadline not after the data deadline", (t: JobTerms) => ({ deliveryDeadline: t.dataDeadline })],
-    ["a delivery deadline at the attestation deadline", (t: JobTerms) => ({ deliveryDeadline: t.attestDeadline })],
+    [
+      "an attestation deadline not after the bid deadline",
+      (t: JobTerms) => ({ attestDeadline: t.bidDeadline }),
+    ],
+    [
+      "a data deadline not after the attestation deadline",
+      (t: JobTerms) => ({ dataDeadline: t.attestDeadline }),
+    ],
+    [
+      "a data deadline before the attestation deadline",
+      (t: JobTerms) => ({ dataDeadline: t.attestDeadline - 1n }),
+    ],
+    [
+      "a delivery deadline not after the data deadline",
+      (t: JobTerms) => ({ deliveryDeadline: t.dataDeadline }),
+    ],
+    [
+      "a delivery deadline at the attestation deadline",
+      (t: JobTerms) => ({ deliveryDeadline: t.attestDeadline }),
+    ],
   ] as const) {
     it(`${name} is rejected with JobMarketDeadlinesOutOfOrder(bid, attest, data, delivery)`, async () => {
       const m = await loadMarket();
@@ -485,7 +500,9 @@ describe("JobMarket failures: posting", () => {
       registry.address,
       m.enclaveRegistry.address,
     ]);
-    await market.write.publishConfig([{ ...(await configParameters(m)), dataDelivery: m.dataDelivery.address }]);
+    await market.write.publishConfig([
+      { ...(await configParameters(m)), dataDelivery: m.dataDelivery.address },
+    ]);
     await token.write.mint([m.buyer.account.address, CEILING]);
     await token.write.approve([market.address, CEILING], { account: m.buyer.account });
     await token.write.arm([
@@ -657,7 +674,12 @@ describe("JobMarket failures: unknown jobs and mismatched terms", () => {
       field: "dataDeadline",
       send: (m, job, terms) =>
         m.jobMarket.write.submitFailure(
-          [job.jobId, terms, { reason: FailureReason.DataMismatch, dataHash: ZERO_HASH, faultyMembers: 0n }, "0x"],
+          [
+            job.jobId,
+            terms,
+            { reason: FailureReason.DataMismatch, dataHash: ZERO_HASH, faultyMembers: 0n },
+            "0x",
+          ],
           { account: m.provider.account },
         ),
     },
@@ -1133,7 +1155,10 @@ const EVIDENCE_CASES: EvidenceCase[] = [
     },
     args: (m, job) => attestationArgs(m, job),
     reason: async (m, job) => {
-      const { revokedAt } = await m.enclaveRegistry.read.measurementOf([TeeType.Simulated, SIMULATED_MEASUREMENT]);
+      const { revokedAt } = await m.enclaveRegistry.read.measurementOf([
+        TeeType.Simulated,
+        SIMULATED_MEASUREMENT,
+      ]);
       assert.ok(revokedAt > 0n && revokedAt < BigInt((await m.jobMarket.read.getJob([job.jobId])).postedAt));
       return encodeErrorResult({
         abi: m.enclaveRegistry.abi,
@@ -1324,9 +1349,12 @@ describe("JobMarket failures: bad evidence fails the job and slashes (no revert)
       const m = await loadMarket();
       const job = await attestedJob(m, ODD_PRICE);
       const treasuryBefore = await m.providerRegistry.read.treasuryAccrued([ETH]);
-      const tx = await m.jobMarket.write.submitResult([job.jobId, job.terms, await signedResult(m, job, { proof })], {
-        account: m.provider.account,
-      });
+      const tx = await m.jobMarket.write.submitResult(
+        [job.jobId, job.terms, await signedResult(m, job, { proof })],
+        {
+          account: m.provider.account,
+        },
+      );
       await viem.assertions.emitWithArgs(tx, m.jobMarket, "EvidenceRejected", [
         job.jobId,
         FailureReason.ProofRejected,

@@ -295,7 +295,10 @@ describe("JobMarket owner-key signatures: rejected signatures", () => {
       "JobMarketInvalidSignature",
       [recovered, b.terms.ownerKey],
     );
-    assert.equal(BigInt((await m.jobMarket.read.getJob([b.jobId])).deliveryDeadline), b.terms.deliveryDeadline);
+    assert.equal(
+      BigInt((await m.jobMarket.read.getJob([b.jobId])).deliveryDeadline),
+      b.terms.deliveryDeadline,
+    );
   });
 
   it("a signature by a key other than the job's owner key is rejected with JobMarketInvalidSignature(signer, ownerKey)", async () => {

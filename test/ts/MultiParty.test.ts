@@ -41,8 +41,8 @@ import {
   indexMask,
   JobStatus,
   type JobTerms,
-  type MultiPartySpec,
   MULTI_PARTY_RESULT_DOMAIN,
+  type MultiPartySpec,
   MultiPartySpecError,
   maskIndices,
   type multiPartyCoordinatorAbi,
@@ -258,9 +258,12 @@ function recordShare(m: Market, job: MultiPartyJob, i: number, hash: Hex, from =
 }
 function publishShare(m: Market, job: MultiPartyJob, i: number, bytes: Uint8Array, from = job.members[i]) {
   assert.ok(from);
-  return m.multiPartyCoordinator.write.publishShare([job.jobId, job.terms, job.spec, BigInt(i), toHex(bytes)], {
-    account: from.account,
-  });
+  return m.multiPartyCoordinator.write.publishShare(
+    [job.jobId, job.terms, job.spec, BigInt(i), toHex(bytes)],
+    {
+      account: from.account,
+    },
+  );
 }
 /** The enclave's signed multi-party result over the recorded aggregate (by `signer`, default the attested enclave). */
 async function multiPartyProof(
@@ -354,11 +357,19 @@ async function badSharesArgs(
     chainId: m.chainId,
     jobMarket: m.jobMarket.address,
     jobId: job.jobId,
-    statement: { reason: FailureReason.CommitteeBadShares, dataHash: aggregateHash, faultyMembers: badMembers },
+    statement: {
+      reason: FailureReason.CommitteeBadShares,
+      dataHash: aggregateHash,
+      faultyMembers: badMembers,
+    },
   });
   return [job.jobId, job.terms, job.spec, badMembers, committeeSignature, failureSignature] as const;
 }
-function reportBadShares(m: Market, args: Awaited<ReturnType<typeof badSharesArgs>>, from: Wallet = m.provider) {
+function reportBadShares(
+  m: Market,
+  args: Awaited<ReturnType<typeof badSharesArgs>>,
+  from: Wallet = m.provider,
+) {
   return m.multiPartyCoordinator.write.reportBadShares([...args], { account: from.account });
 }
 function reportMissingShares(m: Market, job: MultiPartyJob, from: Wallet = m.provider) {
@@ -367,7 +378,9 @@ function reportMissingShares(m: Market, job: MultiPartyJob, from: Wallet = m.pro
   });
 }
 function settleBonds(m: Market, job: MultiPartyJob, from: Wallet = m.stranger) {
-  return m.multiPartyCoordinator.write.settleBonds([job.jobId, job.terms, job.spec], { account: from.account });
+  return m.multiPartyCoordinator.write.settleBonds([job.jobId, job.terms, job.spec], {
+    account: from.account,
+  });
 }
 
 /** A bonded (BOND, every member unless `bonded`) 3-party 2-of-3 job: parties 0 and 2 updated, the aggregate recorded. */
@@ -689,11 +702,13 @@ describe("MultiPartyCoordinator errors", () => {
     const otherSet = await aggregateSignature(m, job, AGGREGATE, indexMask([0]));
     const recovered = await recoverTypedDataAddress({
       domain: { ...MULTI_PARTY_RESULT_DOMAIN, chainId: m.chainId, verifyingContract: c.address },
-      types: { MultiPartyAggregate: [
-        { name: "jobId", type: "uint256" },
-        { name: "aggregateHash", type: "bytes32" },
-        { name: "includedMask", type: "uint256" },
-      ] },
+      types: {
+        MultiPartyAggregate: [
+          { name: "jobId", type: "uint256" },
+          { name: "aggregateHash", type: "bytes32" },
+          { name: "includedMask", type: "uint256" },
+        ],
+      },
       primaryType: "MultiPartyAggregate",
       message: { jobId: job.jobId, aggregateHash: AGGREGATE, includedMask: MASK_0_2 },
       signature: otherSet,
@@ -1169,7 +1184,9 @@ describe("Committee bonds (issue 12, finding 2): faulty members are slashed, nev
     const member = job.members[2] as Wallet;
     assert.equal(await c.read.owed([m.stakeToken.address, member.account.address]), BOND);
     const before = await m.stakeToken.read.balanceOf([m.stranger.account.address]);
-    await c.write.withdrawOwed([m.stakeToken.address, m.stranger.account.address], { account: member.account });
+    await c.write.withdrawOwed([m.stakeToken.address, m.stranger.account.address], {
+      account: member.account,
+    });
     assert.equal(await m.stakeToken.read.balanceOf([m.stranger.account.address]), before + BOND);
     assert.equal(await m.stakeToken.read.balanceOf([c.address]), BOND, "member 0's bond is still owed");
   });
@@ -1216,7 +1233,7 @@ describe("Committee bonds (issue 12, finding 2): faulty members are slashed, nev
       "MultiPartyBondAlreadyDeposited",
       [job.jobId, 0n],
     );
-    await networkHelpers.time.setNextBlockTimestamp(job.terms.bidDeadline);
+    await networkHelpers.time.increaseTo(job.terms.bidDeadline);
     await viem.assertions.revertWithCustomErrorWithArgs(
       depositBond(m, job, 1),
       c,
@@ -1238,9 +1255,12 @@ describe("Committee bonds (issue 12, finding 2): faulty members are slashed, nev
 
     // A cancelled job takes no bond.
     const cancelled = await postMultiPartyJob(m, { memberBond: BOND });
-    await m.jobMarket.write.cancelJob([cancelled.jobId, cancelled.terms, ...(await cancelSig(m, cancelled))], {
-      account: m.relayer.account,
-    });
+    await m.jobMarket.write.cancelJob(
+      [cancelled.jobId, cancelled.terms, ...(await cancelSig(m, cancelled))],
+      {
+        account: m.relayer.account,
+      },
+    );
     await viem.assertions.revertWithCustomErrorWithArgs(
       depositBond(m, cancelled, 0),
       c,
@@ -1287,12 +1307,13 @@ describe("Committee bonds (issue 12, finding 2): faulty members are slashed, nev
       getAddress(job.spec.committee[0] as Address),
       keccak256(bytes),
     ]);
-    await gasOf(m, "publishShare", tx);
+    await gasOf(m, "publishShare (first, 80-byte stand-in)", tx);
     assert.equal(await c.read.shareHashOf([job.jobId, 0n]), recordedHashOf(bytes));
-    await viem.assertions.emitWithArgs(publishShare(m, job, 1, shareBytes(1)), c, "QuorumReached", [
-      job.jobId,
-      indexMask([0, 1]),
-    ]);
+    // A real share blob of one ciphertext under a 2048-bit key is about 2.4 KB of JSON.
+    const realistic = crypto.getRandomValues(new Uint8Array(2_400));
+    const quorum = publishShare(m, job, 1, realistic);
+    await gasOf(m, "publishShare (2,400-byte share)", quorum);
+    await viem.assertions.emitWithArgs(quorum, c, "QuorumReached", [job.jobId, indexMask([0, 1])]);
   });
 
   it("an honest committee of a completed job gets every bond back: settled once the job is final, withdrawn by pull", async () => {
@@ -1300,12 +1321,10 @@ describe("Committee bonds (issue 12, finding 2): faulty members are slashed, nev
     const c = m.multiPartyCoordinator;
     const job = await aggregatedBondedJob(m);
     for (const i of [0, 1]) await publishShare(m, job, i, shareBytes(i));
-    await viem.assertions.revertWithCustomErrorWithArgs(
-      settleBonds(m, job),
-      c,
-      "MultiPartyJobNotFinished",
-      [job.jobId, JobStatus.Attested],
-    );
+    await viem.assertions.revertWithCustomErrorWithArgs(settleBonds(m, job), c, "MultiPartyJobNotFinished", [
+      job.jobId,
+      JobStatus.Attested,
+    ]);
     await submitResult(m, job);
     assert.equal(await m.jobMarket.read.statusOf([job.jobId]), JobStatus.Completed);
     const tx = settleBonds(m, job);
@@ -1353,9 +1372,12 @@ describe("Committee bonds (issue 12, finding 2): faulty members are slashed, nev
     const c = m.multiPartyCoordinator;
     const cancelled = await postMultiPartyJob(m, { memberBond: BOND });
     for (const i of [0, 1, 2]) await depositBond(m, cancelled, i);
-    await m.jobMarket.write.cancelJob([cancelled.jobId, cancelled.terms, ...(await cancelSig(m, cancelled))], {
-      account: m.relayer.account,
-    });
+    await m.jobMarket.write.cancelJob(
+      [cancelled.jobId, cancelled.terms, ...(await cancelSig(m, cancelled))],
+      {
+        account: m.relayer.account,
+      },
+    );
     await viem.assertions.emitWithArgs(settleBonds(m, cancelled), c, "BondsSettled", [
       cancelled.jobId,
       7n,
@@ -1376,7 +1398,13 @@ describe("Committee bonds (issue 12, finding 2): faulty members are slashed, nev
     );
     await m.jobMarket.write.enforceDeadline([failed.jobId, failed.terms]);
     assert.equal(await m.jobMarket.read.statusOf([failed.jobId]), JobStatus.Failed);
-    await viem.assertions.emitWithArgs(settleBonds(m, failed), c, "BondsSettled", [failed.jobId, 7n, 0n, 0n, 0n]);
+    await viem.assertions.emitWithArgs(settleBonds(m, failed), c, "BondsSettled", [
+      failed.jobId,
+      7n,
+      0n,
+      0n,
+      0n,
+    ]);
     for (const member of failed.members)
       assert.equal(await c.read.owed([ETH, member.account.address]), 2n * BOND);
   });
@@ -1458,7 +1486,16 @@ describe("Committee bonds (issue 12, finding 2): faulty members are slashed, nev
       "MultiPartyValidQuorumPossible",
       [1n, 1n, 2],
     );
-    assert.equal(validQuorumPossible({ threshold: 2, committeeSize: 3, shareMask: 3n, badMembers: 1n, windowOver: false }), true);
+    assert.equal(
+      validQuorumPossible({
+        threshold: 2,
+        committeeSize: 3,
+        shareMask: 3n,
+        badMembers: 1n,
+        windowOver: false,
+      }),
+      true,
+    );
     await networkHelpers.time.increaseTo(job.spec.shareDeadline + 1n);
     const tx = reportBadShares(m, await badSharesArgs(m, job, [0]), m.stranger);
     await viem.assertions.emitWithArgs(tx, c, "CommitteeFaultRecorded", [
@@ -1520,7 +1557,10 @@ describe("Committee bonds (issue 12, finding 2): faulty members are slashed, nev
     // One address cannot take several seats: each seat is bonded separately.
     const sameKey = await postMultiPartyJob(m, {
       memberBond: BOND,
-      tweak: (s) => ({ ...s, committee: [m.buyer.account.address, m.buyer.account.address, m.buyer.account.address] }),
+      tweak: (s) => ({
+        ...s,
+        committee: [m.buyer.account.address, m.buyer.account.address, m.buyer.account.address],
+      }),
     });
     await viem.assertions.revertWithCustomErrorWithArgs(
       c.write.depositBond([sameKey.jobId, sameKey.terms, sameKey.spec, 0n], {
@@ -1541,7 +1581,12 @@ describe("Committee bonds (issue 12, finding 2): faulty members are slashed, nev
     ]);
     await networkHelpers.time.increaseTo(job.terms.deliveryDeadline + 1n);
     await m.jobMarket.write.enforceDeadline([job.jobId, job.terms], { account: m.provider.account });
-    const expected = bondSettlement({ spec: job.spec, bondedMask: 7n, faultyMask: 7n, injuredShareBps: INJURED_SHARE_BPS });
+    const expected = bondSettlement({
+      spec: job.spec,
+      bondedMask: 7n,
+      faultyMask: 7n,
+      injuredShareBps: INJURED_SHARE_BPS,
+    });
     await viem.assertions.emitWithArgs(settleBonds(m, job), c, "BondsSettled", [
       job.jobId,
       0n,
@@ -1692,7 +1737,12 @@ describe("Committee bonds (issue 12, finding 2): faulty members are slashed, nev
 });
 
 /** EIP-7883 price of one MODEXP call (osaka): max(500, mult_complexity × iteration_count). */
-function modexpPrice(baseLength: number, exponent: bigint, exponentLength: number, modulusLength: number): bigint {
+function modexpPrice(
+  baseLength: number,
+  exponent: bigint,
+  exponentLength: number,
+  modulusLength: number,
+): bigint {
   const maxLength = Math.max(baseLength, modulusLength);
   const words = BigInt(Math.ceil(maxLength / 8));
   const complexity = maxLength > 32 ? 2n * words * words : 16n;
@@ -1771,7 +1821,9 @@ describe("MODEXP (0x05) under osaka: what checking a share proof on-chain would 
         table.push(`${label.padEnd(36)} ${gasUsed.toLocaleString("en-US").padStart(12)} (measured)`);
       } else {
         assert.equal(ok, false, `${label} cannot run within a transaction's gas`);
-        table.push(`${label.padEnd(36)} ${expected.toLocaleString("en-US").padStart(12)} (EIP-7883; out of gas)`);
+        table.push(
+          `${label.padEnd(36)} ${expected.toLocaleString("en-US").padStart(12)} (EIP-7883; out of gas)`,
+        );
       }
     }
     assert.equal(overhead, 132n);
@@ -1903,7 +1955,14 @@ describe("SDK: committee bonds", () => {
     assert.deepEqual(maskIndices(indexMask([0, 2, 254])), [0, 2, 254]);
     assert.equal(unsharedMembers(3, indexMask([1])), indexMask([0, 2]));
     assert.equal(unsharedMembers(3, 7n), 0n);
-    const spec = { committee: ["0x00000000000000000000000000000000000000a1" as Address, "0x00000000000000000000000000000000000000a2" as Address, "0x00000000000000000000000000000000000000a3" as Address], memberBond: 10n };
+    const spec = {
+      committee: [
+        "0x00000000000000000000000000000000000000a1" as Address,
+        "0x00000000000000000000000000000000000000a2" as Address,
+        "0x00000000000000000000000000000000000000a3" as Address,
+      ],
+      memberBond: 10n,
+    };
     assert.equal(committeeFullyBonded({ ...spec, memberBond: 0n }, 0n), true, "no bonds asked");
     assert.equal(committeeFullyBonded(spec, 3n), false);
     assert.equal(committeeFullyBonded(spec, 7n), true);
@@ -1916,11 +1975,21 @@ describe("SDK: committee bonds", () => {
     // A bad member outside the recorded shares does not count against the valid ones.
     assert.equal(validQuorumPossible({ ...q, shareMask: 3n, badMembers: 4n, windowOver: true }), true);
     // Forfeits: the provider's share rounds up, the parts sum to the whole; unbonded faulty members forfeit nothing.
-    const s = bondSettlement({ spec, bondedMask: indexMask([0, 1]), faultyMask: indexMask([1, 2]), injuredShareBps: 7_000 });
+    const s = bondSettlement({
+      spec,
+      bondedMask: indexMask([0, 1]),
+      faultyMask: indexMask([1, 2]),
+      injuredShareBps: 7_000,
+    });
     assert.deepEqual(s.returned, [{ member: 0, account: spec.committee[0], amount: 10n }]);
     assert.equal(s.forfeitedMembers, indexMask([1]));
     assert.deepEqual([s.toProvider, s.toTreasury], [7n, 3n]);
-    const odd = bondSettlement({ spec: { ...spec, memberBond: 3n }, bondedMask: 1n, faultyMask: 1n, injuredShareBps: 5_000 });
+    const odd = bondSettlement({
+      spec: { ...spec, memberBond: 3n },
+      bondedMask: 1n,
+      faultyMask: 1n,
+      injuredShareBps: 5_000,
+    });
     assert.deepEqual([odd.toProvider, odd.toTreasury], [2n, 1n]);
   });
 });

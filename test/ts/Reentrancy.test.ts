@@ -173,7 +173,12 @@ const CIPHERTEXT = keccak256(toBytes("ciphertext"));
 
 /** The `Result` of `submitResult` on `deployment`'s market, signed by the job's enclave. */
 async function resultOf(f: F, deployment: Deployment, jobId: bigint, enclave: SimulatedEnclave) {
-  const result = { modelCommitment: MODEL, modelCiphertextHash: CIPHERTEXT, thresholdMet: true, proof: VALID_PROOF };
+  const result = {
+    modelCommitment: MODEL,
+    modelCiphertextHash: CIPHERTEXT,
+    thresholdMet: true,
+    proof: VALID_PROOF,
+  };
   const enclaveSignature = await signTrainingResult({
     enclaveKey: enclave.signer,
     chainId: f.chainId,
@@ -515,11 +520,19 @@ describe("re-entrancy through a malicious ETH receiver", () => {
     const att = await attestArgs(f, f.ethDeployment, job.jobId, newSimulatedEnclave());
     await f.receiver.write.execute([
       m.address,
-      encodeFunctionData({ abi: m.abi, functionName: "submitAttestation", args: [job.jobId, job.terms, ...att] }),
+      encodeFunctionData({
+        abi: m.abi,
+        functionName: "submitAttestation",
+        args: [job.jobId, job.terms, ...att],
+      }),
     ]);
     // No delivery recorded by the data deadline: the provider itself enforces and is paid the fee.
     await networkHelpers.time.increaseTo(job.terms.dataDeadline + 1n);
-    const enforce = encodeFunctionData({ abi: m.abi, functionName: "enforceDeadline", args: [job.jobId, job.terms] });
+    const enforce = encodeFunctionData({
+      abi: m.abi,
+      functionName: "enforceDeadline",
+      args: [job.jobId, job.terms],
+    });
     await f.receiver.write.arm([m.address, enforce]); // tries to be paid twice
     await viem.assertions.balancesHaveChanged(f.receiver.write.execute([m.address, enforce]), [
       { address: f.receiver.address, amount: FEE },

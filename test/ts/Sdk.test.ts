@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { parseEther } from "viem";
+import { hashDomain, keccak256, parseEther, toBytes, toHex } from "viem";
 import {
   buildJobTerms,
   newBuyerSecrets,
@@ -16,11 +16,17 @@ import {
   attestationBinding,
   checkJobTerms,
   DeploymentError,
+  dataDeliveryDomain,
   ETH,
+  enclaveStatementTypes,
+  FIELD_MODULUS,
   type JobTerms,
   JobTermsError,
   type jobMarketAbi,
+  jobMarketDomain,
+  ownerActionTypes,
   parseDeployment,
+  recordDeliveryTypes,
   ZERO_HASH,
 } from "../../sdk/index.ts";
 import { hashJobTerms } from "../../sdk/jobTerms.ts";
@@ -102,7 +108,42 @@ const BAD_TERMS: BadTerms[] = [
     sdk: /committee/,
     error: "JobMarketInvalidParties",
   },
+  {
+    name: "spec hash equal to the field modulus",
+    mutate: (t) => ({ ...t, specHash: toHex(FIELD_MODULUS, { size: 32 }) }),
+    sdk: /specHash must be a BN254 field element/,
+    error: "JobMarketNotAFieldElement",
+  },
+  {
+    name: "evaluation commitment above the field modulus",
+    mutate: (t) => ({ ...t, evalCommitment: toHex(2n ** 256n - 1n, { size: 32 }) }),
+    sdk: /evalCommitment must be a BN254 field element/,
+    error: "JobMarketNotAFieldElement",
+  },
+  {
+    name: "quality threshold above 100%",
+    mutate: (t) => ({ ...t, qualityThreshold: 10_001n }),
+    sdk: /qualityThreshold/,
+    error: "JobMarketThresholdOutOfRange",
+  },
+  {
+    name: "data deadline at the attestation deadline",
+    mutate: (t) => ({ ...t, dataDeadline: t.attestDeadline }),
+    sdk: /increasing/,
+    error: "JobMarketDeadlinesOutOfOrder",
+  },
+  {
+    name: "data deadline at the delivery deadline",
+    mutate: (t) => ({ ...t, dataDeadline: t.deliveryDeadline }),
+    sdk: /increasing/,
+    error: "JobMarketDeadlinesOutOfOrder",
+  },
 ];
+
+/** The EIP-712 `encodeType` of a primary type without referenced structs: `Name(type name,…)`. */
+function encodeType(name: string, fields: readonly { name: string; type: string }[]): string {
+  return `${name}(${fields.map((f) => `${f.type} ${f.name}`).join(",")})`;
+}
 
 describe("SDK ↔ contracts", () => {
   it("hashJobTerms equals JobMarket.hashTerms for random terms", async () => {
@@ -140,6 +181,54 @@ describe("SDK ↔ contracts", () => {
       enclave.signer.address,
     ]);
     assert.notEqual(local, otherJob);
+  });
+
+  it("the EIP-712 domains and types of owner-key, enclave and delivery statements equal the contracts'", async () => {
+    const m = await loadMarket();
+    const types = {
+      EIP712Domain: [
+        { name: "name", type: "string" },
+        { name: "version", type: "string" },
+        { name: "chainId", type: "uint256" },
+        { name: "verifyingContract", type: "address" },
+      ],
+    } as const;
+    assert.equal(
+      hashDomain({
+        domain: { ...jobMarketDomain(m.chainId, m.jobMarket.address), chainId: BigInt(m.chainId) },
+        types,
+      }),
+      await m.jobMarket.read.domainSeparator(),
+    );
+    assert.equal(
+      hashDomain({
+        domain: { ...dataDeliveryDomain(m.chainId, m.dataDelivery.address), chainId: BigInt(m.chainId) },
+        types,
+      }),
+      await m.dataDelivery.read.domainSeparator(),
+    );
+    const typeHash = (name: string, fields: readonly { name: string; type: string }[]) =>
+      keccak256(toBytes(encodeType(name, fields)));
+    assert.equal(
+      typeHash("CancelJob", ownerActionTypes.CancelJob),
+      await m.jobMarket.read.CANCEL_JOB_TYPEHASH(),
+    );
+    assert.equal(
+      typeHash("ExtendDelivery", ownerActionTypes.ExtendDelivery),
+      await m.jobMarket.read.EXTEND_DELIVERY_TYPEHASH(),
+    );
+    assert.equal(
+      typeHash("TrainingResult", enclaveStatementTypes.TrainingResult),
+      await m.jobMarket.read.TRAINING_RESULT_TYPEHASH(),
+    );
+    assert.equal(
+      typeHash("JobFailure", enclaveStatementTypes.JobFailure),
+      await m.jobMarket.read.JOB_FAILURE_TYPEHASH(),
+    );
+    assert.equal(
+      typeHash("RecordDelivery", recordDeliveryTypes.RecordDelivery),
+      await m.dataDelivery.read.RECORD_DELIVERY_TYPEHASH(),
+    );
   });
 
   for (const bad of BAD_TERMS) {

@@ -18,6 +18,7 @@ interface Vm {
     function snapshotState() external returns (uint256 snapshotId);
     function revertToState(uint256 snapshotId) external returns (bool success);
     function label(address account, string calldata newLabel) external;
+    function toString(uint256 value) external pure returns (string memory);
     /// @dev The current block timestamp, read through the cheatcode: the IR optimizer may reuse a
     ///      `block.timestamp` read from before a `warp` in the same call frame.
     function getBlockTimestamp() external view returns (uint256 timestamp);

@@ -20,8 +20,8 @@ import {
   type Hex,
   hexToBytes,
   keccak256,
-  pad,
   toBytes,
+  toHex,
 } from "viem";
 import { generatePrivateKey, type LocalAccount, privateKeyToAccount } from "viem/accounts";
 import { newSimulatedEnclave, type SimulatedEnclave } from "../../../scripts/lib/market.ts";
@@ -282,7 +282,10 @@ async function expectReleased(
     FailureReason.AttestationRejected,
     encodeErrorResult({ abi: verifierAbi, errorName: "AttestationRevoked", args: [subject, revokedAt] }),
   ]);
-  await viem.assertions.emitWithArgs(hash, m.jobMarket, "JobReleased", [job.jobId, FailureReason.EvidenceRevoked]);
+  await viem.assertions.emitWithArgs(hash, m.jobMarket, "JobReleased", [
+    job.jobId,
+    FailureReason.EvidenceRevoked,
+  ]);
   assert.equal(await m.jobMarket.read.statusOf([job.jobId]), JobStatus.Released);
   const stake = await m.providerRegistry.read.stakeOf([m.provider.account.address, ETH]);
   assert.equal(stake.locked, stakeBefore.locked - collateral);
@@ -704,7 +707,7 @@ describe("Market attestation, SEV-SNP through the AttestationStatementVerifier",
       job,
       [TeeType.SevSnp, enclave.encryptionKey, enclave.signer.address, statement.evidence],
       m.statementVerifier.abi,
-      pad(signer.address, { size: 32 }),
+      toHex(BigInt(signer.address), { size: 32 }),
       revokedAt,
     );
   });
@@ -728,7 +731,7 @@ describe("Market attestation, SEV-SNP through the AttestationStatementVerifier",
       encodeErrorResult({
         abi: m.statementVerifier.abi,
         errorName: "AttestationRevoked",
-        args: [pad(signer.address, { size: 32 }), revokedAt],
+        args: [toHex(BigInt(signer.address), { size: 32 }), revokedAt],
       }),
     );
   });

@@ -1,20 +1,24 @@
-// The multi-party flow of a training job (issue 6, enclave-runner/multiparty): the enclave deals a
-// 2-of-3 threshold Paillier key, two of three data parties train locally from C0 and submit
-// encrypted clipped updates (party 2 drops out), the provider aggregates exactly the recorded
-// updates, committee members 0 and 2 decrypt with proofs while member 1's wrong share is excluded,
-// and the combined average applied to C0 is the adapter the market settles on. Then the crypto
-// paths' refusals: a tampered update, a tampered or substituted aggregate, fewer than t valid shares.
+// The multi-party flow of a training job (issues 6 and 12, enclave-runner/multiparty): the enclave
+// deals a 2-of-3 threshold Paillier key, two of three data parties train locally from C0 and submit
+// encrypted clipped updates (party 2 drops out), the provider's enclave aggregates exactly the
+// recorded updates and vouches for the aggregate, committee members 0 and 2 decrypt with proofs
+// while member 1's wrong share is excluded, and the combined average applied to C0 is the adapter
+// the market settles on. Then the crypto paths' refusals (a tampered update, a tampered or
+// substituted aggregate, fewer than t valid shares) and the bonded committee: members bond before
+// the bid, publish their shares on-chain, the combiner names only the shares it judged bad, its
+// statement defaults the job and forfeits exactly those bonds.
 //
 // Key sizes: the end-to-end flow uses a real 2048-bit key (safe primes searched on all cores); the
 // negative tests use 512-bit INSECURE test keys (insecureTestKeyBits), since they exercise checks
 // whose outcome does not depend on the key size.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { type Address, bytesToHex, getAddress, type Hex, toHex } from "viem";
+import { type Address, bytesToHex, getAddress, type Hex, parseEther, toHex } from "viem";
 import {
   aggregateUpdates,
   combineShares,
   dealJobKey,
+  depositMemberBond,
   encodeJsonBlob,
   InsufficientCommitteeSharesError,
   jobIdHex,
@@ -23,10 +27,15 @@ import {
   type MultiPartyContext,
   MultiPartyFlowError,
   type MultiPartyWallet,
+  publishShare,
+  readBonds,
   recordShare,
+  reportBadShares,
   SHARE_BLOB_FORMAT,
   type SubmitUpdateResult,
+  settleBonds,
   shareAggregate,
+  signBadSharesStatement,
   signCombinedResult,
   submitUpdate,
 } from "../../../enclave-runner/multiparty/index.ts";
@@ -39,6 +48,7 @@ import {
 } from "../../../scripts/lib/market.ts";
 import { syntheticTask } from "../../../scripts/lib/syntheticTask.ts";
 import { type BlobId, MemoryBlobStore } from "../../../sdk/blobs/blobStore.ts";
+import { signTrainingResult } from "../../../sdk/enclaveStatements.ts";
 import { generateRecipientKeyPair, type RecipientKeyPair } from "../../../sdk/envelope/index.ts";
 import {
   hashMultiPartySpec,
@@ -56,7 +66,7 @@ import { commitWeights, flattenWeights } from "../../../sdk/training/commitment.
 import type { AdapterWeights } from "../../../sdk/training/params.ts";
 import { specHash } from "../../../sdk/training/params.ts";
 import { getPoseidon } from "../../../sdk/training/poseidon.ts";
-import { JobStatus, type JobTerms } from "../../../sdk/types.ts";
+import { ETH, FailureReason, JobStatus, type JobTerms } from "../../../sdk/types.ts";
 import {
   attestationArgs,
   bid,
@@ -76,6 +86,8 @@ const PRICE = CEILING / 2n;
 const CLIP = 0.125;
 const SCALE = 2 ** 16;
 const INSECURE_TEST_KEY_BITS = 512;
+/** Each member's bond in the bonded tests. */
+const BOND = parseEther("0.25");
 
 /** C0: the adapter after a first run on rows no party holds (non-zero, so "applied to C0" shows). */
 const C0: AdapterWeights = (() => {
@@ -94,15 +106,23 @@ type Job = {
   memberKeys: RecipientKeyPair[];
 };
 
-/** Posts a 3-party job with a 2-of-3 committee (real X25519 keys, real specHash of C0), bids, attests. */
-async function attestedMultiPartyJob(m: Market): Promise<Job> {
+/**
+ * Posts a 3-party job with a 2-of-3 committee (real X25519 keys, real specHash of C0); with a bond,
+ * every member deposits it before the bid (depositMemberBond); then bids and attests.
+ */
+async function attestedMultiPartyJob(m: Market, memberBond = 0n): Promise<Job> {
   const wallets = await viem.getWalletClients();
   const parties = wallets.slice(6, 9);
   const members = wallets.slice(9, 12);
   assert.equal(parties.length + members.length, 6, "need 12 accounts");
   const memberKeys = members.map(() => generateRecipientKeyPair());
   const secrets = newBuyerSecrets(m.stranger.account.address);
-  const base = buildJobTerms({ now: await now(), secrets, priceCeiling: CEILING });
+  const base = buildJobTerms({
+    now: await now(),
+    secrets,
+    priceCeiling: CEILING,
+    configId: await m.jobMarket.read.currentConfigId(),
+  });
   const updateDeadline = base.attestDeadline + 600n;
   const spec: MultiPartySpec = {
     dataParties: parties.map((w) => w.account.address),
@@ -111,6 +131,7 @@ async function attestedMultiPartyJob(m: Market): Promise<Job> {
     updateDeadline,
     aggregateDeadline: updateDeadline + 600n,
     shareDeadline: updateDeadline + 1_200n,
+    memberBond,
   };
   const poseidon = await getPoseidon();
   const terms: JobTerms = {
@@ -123,6 +144,17 @@ async function attestedMultiPartyJob(m: Market): Promise<Job> {
   };
   await m.jobMarket.write.postJob([terms], { account: m.buyer.account, value: terms.priceCeiling });
   const jobId = await m.jobMarket.read.jobCount();
+  const context: MultiPartyContext = {
+    publicClient: m.publicClient,
+    coordinator: m.multiPartyCoordinator.address,
+    jobId,
+    terms,
+    spec,
+    blobs: new MemoryBlobStore(),
+  };
+  if (memberBond !== 0n) {
+    for (const [i, wallet] of members.entries()) await depositMemberBond({ context, wallet, memberIndex: i });
+  }
   const posted = { jobId, terms, secrets };
   await bid(m, posted, PRICE);
   await endBidding(posted);
@@ -133,14 +165,6 @@ async function attestedMultiPartyJob(m: Market): Promise<Job> {
       account: m.provider.account,
     },
   );
-  const context: MultiPartyContext = {
-    publicClient: m.publicClient,
-    coordinator: m.multiPartyCoordinator.address,
-    jobId,
-    terms,
-    spec,
-    blobs: new MemoryBlobStore(),
-  };
   return { context, enclave, parties, members, memberKeys };
 }
 
@@ -174,9 +198,9 @@ function expectedClippedUpdate(i: number): number[] {
   });
 }
 
-/** A job dealt with a small test key, parties 0 and 1 submitted, the update window over, aggregated. */
-async function aggregatedTestJob(m: Market) {
-  const job = await attestedMultiPartyJob(m);
+/** A job dealt with a small test key, parties 0 and 1 submitted, the update window over. */
+async function aggregatedTestJob(m: Market, memberBond = 0n) {
+  const job = await attestedMultiPartyJob(m, memberBond);
   job.context.insecureTestKeyBits = INSECURE_TEST_KEY_BITS;
   const dealt = await dealJobKey({
     context: job.context,
@@ -200,7 +224,10 @@ async function recordForgedShare(job: Job, member: number, batch: DecryptionShar
     batch: decryptionShareBatchToJson(batch),
   });
   const id = await job.context.blobs.put(bytes);
-  await recordShare(job.context, job.members[member] as MultiPartyWallet, member, recordedHashOf(bytes));
+  const wallet = job.members[member] as MultiPartyWallet;
+  if (job.context.spec.memberBond === 0n)
+    await recordShare(job.context, wallet, member, recordedHashOf(bytes));
+  else await publishShare(job.context, wallet, member, bytes);
   return id;
 }
 
@@ -272,13 +299,20 @@ describe("multi-party training flow (enclave-runner/multiparty)", () => {
       [2, dropout],
     ]);
     await assert.rejects(
-      aggregateUpdates({ context, wallet: m.provider, dealerOutputId, updates: updateBlobs }),
+      aggregateUpdates({
+        context,
+        wallet: m.provider,
+        enclaveSigner: job.enclave.signer,
+        dealerOutputId,
+        updates: updateBlobs,
+      }),
       (e: unknown) => e instanceof MultiPartyFlowError && e.code === "WindowOpen",
     );
     await networkHelpers.time.increaseTo(context.spec.updateDeadline + 1n);
     const aggregated = await aggregateUpdates({
       context,
       wallet: m.provider,
+      enclaveSigner: job.enclave.signer,
       dealerOutputId,
       updates: updateBlobs,
     });
@@ -359,13 +393,23 @@ describe("multi-party training flow (enclave-runner/multiparty)", () => {
     const modelCommitment = toHex(commitWeights(poseidon, combined.weights), { size: 32 });
     const result = await signCombinedResult(context, job.enclave.signer, combined.weights);
     assert.equal(result.modelCommitment, modelCommitment);
+    const delivered = {
+      modelCommitment: result.modelCommitment,
+      modelCiphertextHash: aggregateHash, // stands for the encrypted adapter's hash
+      thresholdMet: true,
+      proof: result.proof,
+    };
+    const enclaveSignature = await signTrainingResult({
+      enclaveKey: job.enclave.signer,
+      chainId: m.chainId,
+      jobMarket: m.jobMarket.address,
+      jobId: context.jobId,
+      ...delivered,
+    });
     await viem.assertions.emitWithArgs(
-      m.jobMarket.write.submitResult(
-        [context.jobId, context.terms, result.modelCommitment, aggregateHash, result.proof],
-        {
-          account: m.provider.account,
-        },
-      ),
+      m.jobMarket.write.submitResult([context.jobId, context.terms, { ...delivered, enclaveSignature }], {
+        account: m.provider.account,
+      }),
       m.jobMarket,
       "PaymentReleased",
       [context.jobId, getAddress(m.provider.account.address as Address), PRICE],
@@ -387,6 +431,7 @@ describe("multi-party training flow (enclave-runner/multiparty)", () => {
       aggregateUpdates({
         context,
         wallet: m.provider,
+        enclaveSigner: job.enclave.signer,
         dealerOutputId: dealt.dealerOutputId,
         updates: new Map(u),
       });
@@ -461,6 +506,7 @@ describe("multi-party training flow (enclave-runner/multiparty)", () => {
     const aggregated = await aggregateUpdates({
       context,
       wallet: m.provider,
+      enclaveSigner: job.enclave.signer,
       dealerOutputId: dealt.dealerOutputId,
       updates: new Map(updates.map((u, i) => [i, u.updateId])),
     });
@@ -504,6 +550,7 @@ describe("multi-party training flow (enclave-runner/multiparty)", () => {
     const aggregated = await aggregateUpdates({
       context,
       wallet: m.provider,
+      enclaveSigner: job.enclave.signer,
       dealerOutputId,
       updates: new Map(updates.map((u, i) => [i, u.updateId])),
     });
@@ -553,6 +600,9 @@ describe("multi-party training flow (enclave-runner/multiparty)", () => {
         shares: s,
         training: { initialWeights: C0, params: PARAMS },
       });
+    const recorded = await Promise.all(
+      [1n, 2n].map((i) => m.multiPartyCoordinator.read.shareHashOf([context.jobId, i])),
+    );
     await assert.rejects(combine(shares), (e: unknown) => {
       assert.ok(e instanceof InsufficientSharesError);
       assert.ok(e instanceof InsufficientCommitteeSharesError);
@@ -566,6 +616,11 @@ describe("multi-party training flow (enclave-runner/multiparty)", () => {
         { member: 1, reason: "proof does not verify" },
         { member: 2, reason: "proof does not verify" },
       ]);
+      // Both failed on the bytes the members recorded: they are answerable for them.
+      assert.deepEqual(
+        e.faultyShares.map((f) => [f.member, f.shareHash]),
+        [1, 2].map((i) => [i, recorded[i - 1]]),
+      );
       return true;
     });
 
@@ -581,7 +636,143 @@ describe("multi-party training flow (enclave-runner/multiparty)", () => {
         e instanceof InsufficientCommitteeSharesError &&
         e.validIndices.length === 0 &&
         e.rejectedMembers.every((r) => r.reason === "share blob does not match its on-chain hash") &&
-        e.rejectedMembers.map((r) => r.member).join() === "0,2",
+        e.rejectedMembers.map((r) => r.member).join() === "0,2" &&
+        // Bytes that are not the member's record may be the host's doing: nobody is named.
+        e.faultyShares.length === 0,
+    );
+  });
+
+  it("bonded committee: members bond before the bid and publish their shares; the combiner names only shares it judged bad, and its statement defaults the job and forfeits exactly those bonds", async () => {
+    const m = await loadMarket();
+    const { job, dealt, updates } = await aggregatedTestJob(m, BOND);
+    const { context } = job;
+    const { dealerOutputId } = dealt;
+    assert.deepEqual(await readBonds(context), { bondedMask: 7n, faultyMask: 0n, settled: false });
+    const updateIds = new Map(updates.map((u, i) => [i, u.updateId]));
+    const aggregated = await aggregateUpdates({
+      context,
+      wallet: m.provider,
+      enclaveSigner: job.enclave.signer,
+      dealerOutputId,
+      updates: updateIds,
+    });
+    // The provider never serves the aggregate: member 0 rebuilds it from the recorded updates (the
+    // enclave vouched for exactly that product), so it cannot be blamed for not sharing.
+    const unserved = await context.blobs.put(new TextEncoder().encode("not the aggregate"));
+    const honest = await shareAggregate({
+      context,
+      wallet: job.members[0] as MultiPartyWallet,
+      memberIndex: 0,
+      secretKey: secretKeyOf(job, 0),
+      dealerOutputId,
+      aggregateId: unserved,
+      updates: updateIds,
+    });
+    // Published on-chain: the coordinator recorded keccak256 of the bytes the member sent.
+    assert.equal(await m.multiPartyCoordinator.read.shareHashOf([context.jobId, 0n]), honest.shareHash);
+
+    // Member 1 publishes a share with a wrong exponent.
+    const one = await memberKeyShare(job, dealerOutputId, 1);
+    const { ciphertexts } = await loadRecordedAggregate(
+      context,
+      aggregated.aggregateId,
+      one.dealer.parameters,
+      one.dealer.publicKeyCommitment,
+    );
+    await recordForgedShare(
+      job,
+      1,
+      createDecryptionShareBatch({ ...one.keyShare, secret: one.keyShare.secret + 1n }, ciphertexts),
+      aggregated.aggregateHash,
+    );
+    const combine = (shares: Map<number, BlobId>) =>
+      combineShares({
+        context,
+        dealerOutputId,
+        aggregateId: aggregated.aggregateId,
+        shares,
+        training: { initialWeights: C0, params: PARAMS },
+      });
+    // The host hands its enclave no blob for member 1 and member 1's id for member 0: the combiner
+    // reads the published bytes instead, so neither trick changes who is named.
+    const first = await combine(new Map()).catch((e: unknown) => e);
+    assert.ok(first instanceof InsufficientCommitteeSharesError);
+    assert.deepEqual(first.validIndices, [1]);
+    assert.deepEqual(
+      first.faultyShares.map((f) => f.member),
+      [1],
+    );
+    // Member 2 may still share: one valid share and one open seat can reach t = 2.
+    await assert.rejects(
+      signBadSharesStatement({
+        context,
+        enclaveSigner: job.enclave.signer,
+        faultyShares: first.faultyShares,
+      }),
+      (e: unknown) => e instanceof MultiPartyFlowError && e.code === "ValidQuorumPossible",
+    );
+
+    // Member 2 publishes a valid proof for other ciphertexts (a replay).
+    const two = await memberKeyShare(job, dealerOutputId, 2);
+    const other = new PaillierEncryptor(two.dealer.parameters.publicKey).encryptMany(
+      two.dealer.codec.encode(new Float64Array(10).fill(0.125)),
+    );
+    const replayId = await recordForgedShare(
+      job,
+      2,
+      createDecryptionShareBatch(two.keyShare, other),
+      aggregated.aggregateHash,
+    );
+    const second = await combine(new Map([[0, replayId]])).catch((e: unknown) => e);
+    assert.ok(second instanceof InsufficientCommitteeSharesError);
+    assert.deepEqual(second.validIndices, [1], "member 0's published share is used");
+    assert.deepEqual(
+      second.faultyShares.map((f) => [f.member, f.reason]),
+      [
+        [1, "proof does not verify"],
+        [2, "proof does not verify"],
+      ],
+    );
+    await assert.rejects(
+      signBadSharesStatement({ context, enclaveSigner: job.enclave.signer, faultyShares: [] }),
+      (e: unknown) => e instanceof MultiPartyFlowError && e.code === "NotRecorded",
+    );
+
+    // No valid quorum is possible any more: the enclave signs, the provider reports.
+    const statement = await signBadSharesStatement({
+      context,
+      enclaveSigner: job.enclave.signer,
+      faultyShares: second.faultyShares,
+    });
+    assert.equal(statement.badMembers, indexMask([1, 2]));
+    await viem.assertions.emitWithArgs(
+      reportBadShares(context, m.provider, statement).then((r) => r.transactionHash),
+      m.jobMarket,
+      "JobDefaulted",
+      [context.jobId, FailureReason.CommitteeBadShares, (PRICE * 1_000n) / 10_000n, indexMask([1, 2])],
+    );
+    assert.equal(await m.jobMarket.read.statusOf([context.jobId]), JobStatus.BuyerDefaulted);
+    assert.deepEqual(await readBonds(context), {
+      bondedMask: 7n,
+      faultyMask: indexMask([1, 2]),
+      settled: false,
+    });
+    await settleBonds(context, m.stranger);
+    const owed = (a: Address) => m.multiPartyCoordinator.read.owed([ETH, a]);
+    assert.equal(await owed(context.spec.committee[0] as Address), BOND);
+    assert.equal(await owed(context.spec.committee[1] as Address), 0n);
+    assert.equal(await owed(m.provider.account.address), (2n * BOND * 7_000n + 9_999n) / 10_000n);
+
+    // A member of a job that asks no bond is told so.
+    const unbonded = await attestedMultiPartyJob(m);
+    await assert.rejects(
+      depositMemberBond({
+        context: unbonded.context,
+        wallet: unbonded.members[0] as MultiPartyWallet,
+        memberIndex: 0,
+      }),
+      (e: unknown) =>
+        e instanceof MultiPartyFlowError && e.code === "BadJob" && /asks no bond/.test(e.message),
     );
   });
 });
