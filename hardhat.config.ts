@@ -46,7 +46,9 @@ export default defineConfig({
   test: {
     solidity: {
       fuzz: { runs: 256 },
-      invariant: { runs: 64, depth: 40, failOnRevert: false },
+      // Issue 12: at least 256 runs × 100 calls per invariant campaign (each `invariant_` function
+      // is a campaign of its own; JobMarket.invariant.t.sol checks all its properties in one).
+      invariant: { runs: 256, depth: 100, failOnRevert: false },
     },
   },
   networks: {

@@ -255,7 +255,15 @@ contract MultiPartyCoordinator is IMultiPartyCoordinator, ITrainingVerifier, EIP
         bytes calldata committeeSignature,
         bytes calldata failureSignature
     ) external nonReentrant {
-        (IJobMarket.Job memory job, Round storage round) = _loadAttested(jobId, terms, spec);
+        (IJobMarket.Job memory job, Round storage round) = _load(jobId, terms, spec);
+        // Attested: the statement also ends the job. BuyerDefaulted: the market already accepted a
+        // JobFailure sent to it directly (or copied out of this call by a front-runner); the faults
+        // are still recorded until the delivery deadline, after which the bonds can be settled.
+        bool running = job.status == JobStatus.Attested;
+        if (!running) {
+            if (job.status != JobStatus.BuyerDefaulted) revert MultiPartyInvalidStatus(jobId, job.status);
+            if (block.timestamp > job.deliveryDeadline) revert MultiPartyDeadlinePassed(uint64(job.deliveryDeadline));
+        }
         bytes32 aggregateHash = round.aggregateHash;
         if (aggregateHash == bytes32(0)) revert MultiPartyAggregateNotRecorded(jobId);
         uint256 shareMask = round.shareMask;
@@ -263,7 +271,8 @@ contract MultiPartyCoordinator is IMultiPartyCoordinator, ITrainingVerifier, EIP
             revert MultiPartyBadMembersNotRecorded(badMembers, shareMask);
         }
         bool windowOver = block.timestamp > spec.shareDeadline;
-        _requireNoValidQuorum(round, badMembers, windowOver);
+        // Once the job has ended nobody can share any more.
+        _requireNoValidQuorum(round, badMembers, windowOver || !running);
         _requireEnclaveSignature(
             keccak256(
                 abi.encode(
@@ -276,19 +285,11 @@ contract MultiPartyCoordinator is IMultiPartyCoordinator, ITrainingVerifier, EIP
 
         uint256 faulty = round.faultyMask | badMembers;
         // After the window, members who never shared share the blame for the missing valid quorum.
-        if (windowOver) faulty |= _unshared(round);
+        // Not after an ended job: the market may have ended it before their window closed.
+        if (running && windowOver) faulty |= _unshared(round);
         round.faultyMask = faulty;
         emit CommitteeFaultRecorded(jobId, FailureReason.CommitteeBadShares, faulty);
-        // The market checks the same statement again (its own signature, the aggregate hash, the
-        // members ⊆ recorded shares) and reverts this whole call if it does not accept it.
-        jobMarket.submitFailure(
-            jobId,
-            terms,
-            IJobMarket.FailureStatement({
-                reason: FailureReason.CommitteeBadShares, dataHash: aggregateHash, faultyMembers: badMembers
-            }),
-            failureSignature
-        );
+        if (running) _relayFailure(jobId, terms, aggregateHash, badMembers, failureSignature);
     }
 
     /// @inheritdoc IMultiPartyCoordinator
@@ -301,6 +302,10 @@ contract MultiPartyCoordinator is IMultiPartyCoordinator, ITrainingVerifier, EIP
         if (bond == 0) revert MultiPartyBondsNotRequired(jobId);
         JobStatus status = jobMarket.statusOf(jobId);
         if (uint8(status) < uint8(JobStatus.Completed)) revert MultiPartyJobNotFinished(jobId, status);
+        // Bad shares of a defaulted job may still be reported until its delivery deadline.
+        if (status == JobStatus.BuyerDefaulted && block.timestamp <= job.deliveryDeadline) {
+            revert MultiPartyReportWindowOpen(uint64(job.deliveryDeadline));
+        }
         if (round.bondsSettled) revert MultiPartyBondsAlreadySettled(jobId);
 
         round.bondsSettled = true;
@@ -465,6 +470,26 @@ contract MultiPartyCoordinator is IMultiPartyCoordinator, ITrainingVerifier, EIP
         _shareHashes[jobId][memberIndex] = shareHash;
         emit ShareRecorded(jobId, memberIndex, msg.sender, shareHash);
         if (shares == round.threshold) emit QuorumReached(jobId, mask);
+    }
+
+    /// @dev Hands the combiner's `JobFailure(CommitteeBadShares)` to the market, which checks it
+    ///      again (its own signature, the aggregate hash, the members ⊆ recorded shares) and reverts
+    ///      this whole call if it does not accept it.
+    function _relayFailure(
+        uint256 jobId,
+        IJobMarket.JobTerms calldata terms,
+        bytes32 aggregateHash,
+        uint256 badMembers,
+        bytes calldata failureSignature
+    ) private {
+        jobMarket.submitFailure(
+            jobId,
+            terms,
+            IJobMarket.FailureStatement({
+                reason: FailureReason.CommitteeBadShares, dataHash: aggregateHash, faultyMembers: badMembers
+            }),
+            failureSignature
+        );
     }
 
     /// @dev Reverts while t valid shares can still be had: the recorded shares not named bad plus

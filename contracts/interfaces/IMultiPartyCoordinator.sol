@@ -129,6 +129,9 @@ interface IMultiPartyCoordinator {
     error MultiPartyValidQuorumPossible(uint256 validShares, uint256 openMembers, uint8 threshold);
     /// @notice Thrown when bonds are settled before the job reached a final status.
     error MultiPartyJobNotFinished(uint256 jobId, JobStatus status);
+    /// @notice Thrown when a defaulted job's bonds are settled while bad shares may still be
+    ///         reported (until its delivery deadline).
+    error MultiPartyReportWindowOpen(uint64 deliveryDeadline);
     /// @notice Thrown when the bonds of a job are settled a second time.
     error MultiPartyBondsAlreadySettled(uint256 jobId);
     /// @notice Thrown when withdrawing with nothing owed in the asset.
@@ -250,19 +253,22 @@ interface IMultiPartyCoordinator {
         external;
 
     /// @notice Records the attested combiner's finding that the shares of `badMembers` fail their
-    ///         Chaum–Pedersen proofs and relays its `JobFailure(CommitteeBadShares)` statement to
-    ///         {IJobMarket-submitFailure} in the same transaction (the job becomes BuyerDefaulted; the
-    ///         cancellation fee is credited to the provider's {IJobMarket-owed}). Accepted only while
-    ///         the job is Attested, when `badMembers` recorded shares, and when no t valid shares can
-    ///         be had any more: `(recorded − bad) + (members who may still share) < t`. Once the share
-    ///         window is over, the members without a share are at fault too. Anyone may relay it.
-    /// @dev Emits a {CommitteeFaultRecorded} event, then the market's {IJobMarket-JobDefaulted}.
+    ///         Chaum–Pedersen proofs. While the job is Attested it also relays the combiner's
+    ///         `JobFailure(CommitteeBadShares)` statement to {IJobMarket-submitFailure} in the same
+    ///         transaction (the job becomes BuyerDefaulted; the cancellation fee is credited to the
+    ///         provider's {IJobMarket-owed}), and once the share window is over the members without a
+    ///         share are at fault too. On a job already BuyerDefaulted (the `JobFailure` reached the
+    ///         market another way, e.g. copied out of this call by a front-runner) it records the
+    ///         named members only, until the job's delivery deadline. Accepted only when `badMembers`
+    ///         recorded shares and no t valid shares can be had any more:
+    ///         `(recorded − bad) + (members who may still share) < t`. Anyone may relay it.
+    /// @dev Emits a {CommitteeFaultRecorded} event, then (Attested) the market's {IJobMarket-JobDefaulted}.
     /// @param badMembers Bit i = member i's recorded share failed its proof.
     /// @param committeeSignature The enclave signer's EIP-712 signature, in this contract's domain, of
     ///        `CommitteeBadShares(jobId, aggregateHash, badMembers, badShareHashes)` with the recorded
     ///        share hashes of `badMembers` in index order: it binds the very bytes the combiner judged.
     /// @param failureSignature The enclave signer's `JobFailure(jobId, CommitteeBadShares,
-    ///        aggregateHash, badMembers)` signature for the market.
+    ///        aggregateHash, badMembers)` signature for the market (ignored once the job has ended).
     function reportBadShares(
         uint256 jobId,
         IJobMarket.JobTerms calldata terms,
@@ -272,7 +278,8 @@ interface IMultiPartyCoordinator {
         bytes calldata failureSignature
     ) external;
 
-    /// @notice Settles the bonds of a job in a final status (`statusOf ≥ Completed`): bonds of members
+    /// @notice Settles the bonds of a job in a final status (`statusOf ≥ Completed`; a BuyerDefaulted
+    ///         job only after its delivery deadline, while bad shares may still be reported): bonds of members
     ///         found at fault are forfeited, the provider's part being the job config's injured-party
     ///         share (`slashBuyerShareBps`, rounded up) and the rest the provider registry's
     ///         treasury's; every other bond is returned. Everything is credited to {owed}. Anyone, once.

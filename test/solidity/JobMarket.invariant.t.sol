@@ -169,18 +169,12 @@ abstract contract JobMarketChecks is Assertions {
     }
 }
 
-/// @notice Invariants of the market under random sequences of every action (issue 12):
-///         - every call's success or revert and every payment match an independent ghost model
-///           ({invariant_callsMatchModel}, {invariant_stateMatchesModel});
-///         - escrow conservation: the market holds exactly the escrow of running jobs, the unclaimed
-///           refunds and everything owed; the registry exactly the stakes and the treasury
-///           ({invariant_escrowConservation});
-///         - an honest provider following the protocol never loses collateral
-///           ({invariant_honestProviderNeverLosesCollateral});
-///         - a buyer never receives more than its escrow plus the compensation of a provider fault
-///           ({invariant_buyerNeverReceivesMoreThanEscrowPlusCompensation});
-///         - no sequence locks funds forever: after every run, once all deadlines pass, permissionless
-///           calls end every job and every wei can leave both contracts ({afterInvariant}).
+/// @notice Invariants of the market under random sequences of every action (issue 12), checked
+///         after every call ({invariant_marketProperties}): the calls and the state match an
+///         independent ghost model; escrow conservation; an honest provider following the protocol
+///         never loses collateral; a buyer never receives more than its escrow plus the compensation
+///         of a provider fault. After every run ({afterInvariant}): no sequence locks funds forever
+///         (once all deadlines pass, permissionless calls end every job and every wei can leave).
 ///         Every outcome and timeout path being reached is asserted by {JobMarketReachTest}: a
 ///         run's state, the handler's counters included, is reset before the next run, so "at least
 ///         once over the campaign" cannot be asserted inside a multi-run campaign.
@@ -196,35 +190,26 @@ contract JobMarketInvariantTest is JobMarketChecks {
         targets[0] = FuzzSelector({addr: address(handler), selectors: handler.weightedSelectors()});
     }
 
-    /// @dev Every call's success or revert, and every payment, matched the handler's ghost model.
-    function invariant_callsMatchModel() public view {
+    /// @dev Checked after every call, as one campaign (each `invariant_` function is a campaign of
+    ///      its own, and one campaign of 256 × 100 calls is what CI can afford):
+    ///      - the model: every call's success or revert and every payment matched the handler's ghost
+    ///        model, and the contracts' stored state equals it, job by job and stake by stake;
+    ///      - escrow conservation, per asset: the market's balance is the escrow of running jobs plus
+    ///        the unclaimed refunds of finished ones plus everything owed; the registry's is the
+    ///        stakes plus the treasury's accrual (against the model and the contracts' own views);
+    ///      - the honest provider (it bids only on jobs it can serve, attests valid evidence before
+    ///        the deadline, and answers every recorded delivery with a valid result, a challenge, or
+    ///        the enclave's signed statement of the buyer's fault) is never slashed: its stake plus
+    ///        everything it withdrew equals everything it deposited, in both assets;
+    ///      - per job, the buyer's refund (pushed or owed) never exceeds the escrow plus, for a
+    ///        provider fault only, the slashed collateral's buyer share (the pinned share, rounded up).
+    /// forge-config: default.invariant.runs = 16
+    /// forge-config: default.invariant.fail-on-revert = true
+    function invariant_marketProperties() public view {
         _checkModel();
-    }
-
-    /// @dev Escrow conservation, per asset: the market's balance is the escrow of running jobs plus
-    ///      the unclaimed refunds of finished ones plus everything owed; the registry's is the stakes
-    ///      plus the treasury's accrual. Checked against the ghost model and the contracts' views.
-    function invariant_escrowConservation() public view {
-        _checkConservation();
-    }
-
-    /// @dev The contracts' stored state equals the ghost model's, job by job and stake by stake.
-    function invariant_stateMatchesModel() public view {
         _checkState();
-    }
-
-    /// @dev The honest provider (it bids only on jobs it can serve, attests valid evidence before
-    ///      the deadline, and answers every recorded delivery with a valid result, a challenge, or the
-    ///      enclave's signed statement of the buyer's fault) is never slashed: its stake in the
-    ///      registry plus everything it withdrew equals everything it deposited, in both assets.
-    function invariant_honestProviderNeverLosesCollateral() public view {
+        _checkConservation();
         _checkHonestProvider();
-    }
-
-    /// @dev Per job: the buyer's refund (pushed or owed) never exceeds the escrow, plus the slashed
-    ///      collateral's buyer share for a provider fault only; compensation exists only after a
-    ///      provider fault and is the pinned share of the collateral, rounded up.
-    function invariant_buyerNeverReceivesMoreThanEscrowPlusCompensation() public view {
         _checkBuyerBound();
     }
 
@@ -248,7 +233,7 @@ contract JobMarketReachTest is JobMarketChecks {
     function setUp() public {
         vm.warp(1_750_000_000);
         // Room for many lifecycles: the campaign's 16 jobs fill up within one run.
-        _useHandler(new JobMarketHandler(120));
+        _useHandler(new JobMarketHandler(48));
     }
 
     function targetSelectors() public view returns (FuzzSelector[] memory targets) {
@@ -259,7 +244,8 @@ contract JobMarketReachTest is JobMarketChecks {
     }
 
     /// forge-config: default.invariant.runs = 1
-    /// forge-config: default.invariant.depth = 1500
+    /// forge-config: default.invariant.depth = 1000
+    /// forge-config: default.invariant.fail-on-revert = true
     function invariant_reachesEveryOutcomeAndTimeout() public view {
         _checkModel();
     }
@@ -393,6 +379,8 @@ contract JobMarketHandler is MarketFixture {
     mapping(address provider => uint256) public slashes;
 
     uint256 public violations;
+    /// @dev Successful calls so far ({advance} moves time when a step achieved nothing).
+    uint256 internal _successes;
     string public firstViolation;
     mapping(bytes32 name => uint256) internal _reached;
 
@@ -452,15 +440,15 @@ contract JobMarketHandler is MarketFixture {
             this.governance.selector,
             this.governance.selector
         ];
-        s = new bytes4[](others.length + 16);
+        s = new bytes4[](others.length + 20);
         for (uint256 i = 0; i < others.length; i++) {
             s[i] = others[i];
         }
-        for (uint256 i = 0; i < 11; i++) {
+        for (uint256 i = 0; i < 15; i++) {
             s[others.length + i] = this.advance.selector;
         }
         for (uint256 i = 0; i < 5; i++) {
-            s[others.length + 11 + i] = this.warp.selector;
+            s[others.length + 15 + i] = this.warp.selector;
         }
     }
 
@@ -470,7 +458,12 @@ contract JobMarketHandler is MarketFixture {
     /// @notice The next action of a fixed pseudo-random sequence (the argument is ignored, so the
     ///         invariant runner replays the same sequence whatever it fuzzes).
     function stepInOrder(uint256) external {
-        step(uint256(keccak256(abi.encode("reach", steps++))));
+        uint256 seed = uint256(keccak256(abi.encode("reach", steps++)));
+        // Mostly natural steps and purposeful warps, so that many lifecycles complete.
+        uint256 roll = seed % 100;
+        if (roll < 60) advance(seed >> 8);
+        else if (roll < 70) warp(seed >> 8);
+        else step(seed >> 8);
     }
 
     /// @notice One action chosen by `seed` with the campaign's weights.
@@ -1579,6 +1572,8 @@ contract JobMarketHandler is MarketFixture {
         uint256 mode = seed % 10;
         uint256 offset = (seed >> 4) % 2;
         uint256 target;
+        // Four times in ten: the next deadline of any running job (event-driven time).
+        if (mode >= 6) mode = 9;
         (uint256 id, IJobMarket.JobTerms memory t) = _pick(seed >> 8);
         if (mode == 1) {
             for (uint256 k = 0; k < 6 && target == 0; k++) {
@@ -1596,12 +1591,47 @@ contract JobMarketHandler is MarketFixture {
                 target = _specOf(t).updateDeadline + offset;
             } else if (mode == 8 && t.parties > 1) {
                 target = _specOf(t).shareDeadline + offset;
+            } else if (mode == 9) {
+                target = _nextDeadline();
+                if (target != 0) target += offset;
             }
         }
         if (target <= _now()) {
-            target = _now() + (mode == 0 ? bound(seed >> 16, 1 days, 8 days) : bound(seed >> 16, 1, 12 hours));
+            target = _now() + (mode == 0 ? bound(seed >> 16, 1 days, 4 days) : bound(seed >> 16, 1, 6 hours));
         }
         _warpTo(target);
+    }
+
+    /// @dev The earliest deadline after now of any running job (0 if none): bid, attestation, data,
+    ///      delivery (moved by an answered challenge), a challenge's end, a multi-party window.
+    function _nextDeadline() internal view returns (uint256 next) {
+        uint256 nowTs = _now();
+        for (uint256 id = 1; id <= _jobTerms.length; id++) {
+            uint256 d = _nextDeadlineOf(id, nowTs);
+            if (d != 0 && (next == 0 || d < next)) next = d;
+        }
+    }
+
+    /// @dev Job `id`'s earliest deadline at or after `nowTs` while it runs (0 if none).
+    function _nextDeadlineOf(uint256 id, uint256 nowTs) internal view returns (uint256 next) {
+        GhostJob storage g = _ghost[id];
+        if (!_running(g.status)) return 0;
+        IJobMarket.JobTerms storage t = _jobTerms[id - 1];
+        uint256[7] memory d;
+        d[0] = t.bidDeadline;
+        d[1] = t.attestDeadline;
+        d[2] = t.dataDeadline;
+        d[3] = uint256(g.deliveryDeadline) + _extension(id);
+        if (_deliveries[id].challengedAt != 0) {
+            d[4] = _deliveries[id].challengedAt + _configs[t.configId].delivery.availabilityWindow();
+        }
+        if (t.parties > 1) {
+            d[5] = t.attestDeadline + 1 days; // the update deadline (see {_specOf})
+            d[6] = t.attestDeadline + 3 days; // the share deadline
+        }
+        for (uint256 k = 0; k < 7; k++) {
+            if (d[k] >= nowTs && (next == 0 || d[k] < next)) next = d[k];
+        }
     }
 
     /// @notice Moves time to `target` with the honest provider acting as it would (the final drain).
@@ -1716,12 +1746,36 @@ contract JobMarketHandler is MarketFixture {
     ///         deliver, fail or challenge, enforce a passed deadline, claim a refund once finished.
     ///         Three times in four it takes the job furthest along.
     function advance(uint256 seed) public {
-        if (_jobTerms.length == 0 || seed % 16 == 0) {
+        uint256 n = _jobTerms.length;
+        uint256 running;
+        for (uint256 i = 1; i <= n; i++) {
+            if (_running(_ghost[i].status)) running++;
+        }
+        // Keep a few jobs running: post when there are fewer than three (half the time), else rarely.
+        if (n == 0 || (n < maxJobs && (running < 3 ? seed % 2 == 0 : seed % 16 == 0))) {
             postJob(seed % 3 == 0, seed >> 8, seed >> 40, uint8(seed >> 16));
             return;
         }
-        uint256 id = 1 + (seed >> 4) % _jobTerms.length;
-        if (seed % 4 != 0) id = _furthestAlong(id);
+        // Seven times in eight a running job, else any (finished ones claim refunds).
+        uint256 id = 1 + (seed >> 8) % n;
+        if (running != 0 && (seed >> 4) % 8 != 0) {
+            uint256 k = (seed >> 8) % running;
+            for (id = 1; id <= n; id++) {
+                if (!_running(_ghost[id].status)) continue;
+                if (k == 0) break;
+                k--;
+            }
+        }
+        uint256 before = _successes;
+        _advanceJob(id, seed);
+        // Nothing could happen now (the job waits for time): move to its next deadline.
+        if (_successes == before && _running(_ghost[id].status)) {
+            uint256 next = _nextDeadlineOf(id, _now());
+            if (next != 0) _warpTo(next + (seed >> 20) % 2);
+        }
+    }
+
+    function _advanceJob(uint256 id, uint256 seed) internal {
         GhostJob storage g = _ghost[id];
         IJobMarket.JobTerms storage t = _jobTerms[id - 1];
         uint256 jobSeed = (id - 1) * 4; // _pickFor(jobSeed, _) and _pick(id - 1) select exactly this job
@@ -1922,17 +1976,6 @@ contract JobMarketHandler is MarketFixture {
         return _pick(seed / 4);
     }
 
-    function _furthestAlong(uint256 fallbackId) internal view returns (uint256) {
-        uint256 n = _jobTerms.length;
-        for (uint256 s = 3; s > 0; s--) {
-            for (uint256 k = 0; k < n; k++) {
-                uint256 id = 1 + (fallbackId - 1 + k) % n;
-                if (_canProgress(id, Step(s - 1))) return id;
-            }
-        }
-        return fallbackId;
-    }
-
     enum Step {
         Bid,
         Attest,
@@ -1980,7 +2023,10 @@ contract JobMarketHandler is MarketFixture {
             );
             return false;
         }
-        if (ok) _count(action);
+        if (ok) {
+            _count(action);
+            _successes++;
+        }
         return true;
     }
 

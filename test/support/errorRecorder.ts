@@ -20,6 +20,12 @@ export const REVERT_LOG_ENV = "BLIND_TRAINING_REVERT_LOG";
 
 /** topic0 of `EvidenceRejected(uint256 indexed jobId, FailureReason indexed stage, bytes reason)`. */
 export const EVIDENCE_REJECTED_TOPIC = toEventSelector("EvidenceRejected(uint256,uint8,bytes)");
+/**
+ * Events whose only non-indexed field is the `bytes` revert data of a call the contract caught: the
+ * reason's selector counts as triggered. A contract that catches an error another way (a test
+ * double storing it, say) can report it through such an event to be counted.
+ */
+export const REASON_EVENT_TOPICS: ReadonlySet<Hex> = new Set([EVIDENCE_REJECTED_TOPIC]);
 
 const SENDS = new Set(["eth_sendTransaction", "eth_sendRawTransaction"]);
 
@@ -44,12 +50,13 @@ export function revertDataOf(error: unknown): Hex | undefined {
 
 type Log = { topics?: readonly Hex[]; data?: Hex };
 
-/** Selectors of the reasons in a receipt's `EvidenceRejected` logs. */
+/** Selectors of the reasons in a receipt's reason events (`EvidenceRejected`). */
 export function rejectionSelectors(receipt: unknown): Hex[] {
   const logs = (receipt as { logs?: readonly Log[] } | null)?.logs ?? [];
   const out: Hex[] = [];
   for (const log of logs) {
-    if (log.topics?.[0] !== EVIDENCE_REJECTED_TOPIC || !log.data) continue;
+    const topic = log.topics?.[0];
+    if (!topic || !REASON_EVENT_TOPICS.has(topic) || !log.data) continue;
     const [reason] = decodeAbiParameters([{ type: "bytes" }], log.data);
     const selector = selectorOf(reason);
     if (selector) out.push(selector);

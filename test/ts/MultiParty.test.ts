@@ -1707,7 +1707,7 @@ describe("Committee bonds (issue 12, finding 2): faulty members are slashed, nev
     );
   });
 
-  it("the market's JobFailure alone slashes nobody: submitted straight to the market it defaults the job, but every bond is returned", async () => {
+  it("the market's JobFailure alone slashes nobody: sent straight to the market (or front-run out of a pending reportBadShares) it defaults the job, but every bond is returned", async () => {
     const m = await loadMarket();
     const c = m.multiPartyCoordinator;
     const job = await aggregatedBondedJob(m);
