@@ -394,7 +394,7 @@ export type ValidQuorumPossibleParameters = {
   shareMask: bigint;
   /** Recorded shares whose proof fails. */
   badMembers: bigint;
-  /** Whether the share deadline has passed. */
+  /** Whether members can no longer share: the share deadline has passed, or the job has ended. */
   windowOver: boolean;
 };
 

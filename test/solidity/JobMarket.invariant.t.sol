@@ -716,7 +716,7 @@ contract JobMarketHandler is MarketFixture {
         address asset = _asset(tokenAsset);
         // Three times in four, prefer a provider with free stake.
         for (uint256 k = 0; k < 6 && providerSeed % 4 != 0 && _free[p][asset] == 0; k++) {
-            p = _providers[(providerSeed + k) % 3];
+            p = _providers[(providerSeed % 3 + k) % 3];
             asset = _asset(k >= 3 ? !tokenAsset : tokenAsset);
         }
         uint256 free = _free[p][asset];
@@ -734,7 +734,7 @@ contract JobMarketHandler is MarketFixture {
         address asset = _asset(tokenAsset);
         // Three times in four, prefer a provider with stake unbonding (ready or not).
         for (uint256 k = 0; k < 6 && providerSeed % 4 != 0 && _requests[p][asset].length == 0; k++) {
-            p = _providers[(providerSeed + k) % 3];
+            p = _providers[(providerSeed % 3 + k) % 3];
             asset = _asset(k >= 3 ? !tokenAsset : tokenAsset);
         }
         _withdraw(p, asset);
@@ -978,7 +978,7 @@ contract JobMarketHandler is MarketFixture {
         address asset = _asset(tokenAsset);
         // Usually pick an account that is owed something.
         for (uint256 k = 0; k < 8 && accountSeed % 4 != 0 && _owed[asset][account] == 0; k++) {
-            account = accounts[(accountSeed + k) % 4];
+            account = accounts[(accountSeed % 4 + k) % 4];
             asset = _asset(k >= 4 ? !tokenAsset : tokenAsset);
         }
         _withdrawOwed(account, asset);
@@ -1768,8 +1768,12 @@ contract JobMarketHandler is MarketFixture {
         }
         uint256 before = _successes;
         _advanceJob(id, seed);
-        // Nothing could happen now (the job waits for time): move to its next deadline.
-        if (_successes == before && _running(_ghost[id].status)) {
+        // Nothing could happen now (the job waits for time): move to its next deadline. Bids and
+        // attestations are retried instead (a failed one must not end its window).
+        if (
+            _successes == before && _running(_ghost[id].status) && !_canProgress(id, Step.Bid)
+                && !_canProgress(id, Step.Attest)
+        ) {
             uint256 next = _nextDeadlineOf(id, _now());
             if (next != 0) _warpTo(next + (seed >> 20) % 2);
         }

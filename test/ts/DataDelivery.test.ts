@@ -9,11 +9,11 @@ import { sha256 } from "@noble/hashes/sha2.js";
 import {
   bytesToHex,
   decodeFunctionData,
+  encodeAbiParameters,
   getAddress,
   type Hex,
   keccak256,
   recoverTypedDataAddress,
-  toBytes,
   toHex,
   zeroAddress,
 } from "viem";
@@ -175,8 +175,11 @@ describe("DataDelivery: recordDelivery", () => {
       totalSize: total,
     });
     assert.equal(await m.dataDelivery.read.isServable([job.jobId]), true);
-    // The fixture helper computes the same hash the contract stored.
-    assert.equal(deliveryDataHash(blobs), keccak256(toHex(toBytes(dataHash))));
+    // The SDK's hash is the contract's `keccak256(abi.encode(blobIds, sizes))`.
+    assert.equal(
+      dataHash,
+      keccak256(encodeAbiParameters([{ type: "bytes32[]" }, { type: "uint64[]" }], [blobs.blobIds, blobs.sizes])),
+    );
   });
 
   it("the owner key itself may send it, in the last second of the data deadline", async () => {

@@ -1519,6 +1519,14 @@ describe("Committee bonds (issue 12, finding 2): faulty members are slashed, nev
       faultyMask: indexMask([0, 2]),
       injuredShareBps: INJURED_SHARE_BPS,
     });
+    // Bad shares of a defaulted job may still be reported until its delivery deadline.
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      settleBonds(m, job),
+      c,
+      "MultiPartyReportWindowOpen",
+      [job.terms.deliveryDeadline],
+    );
+    await networkHelpers.time.increaseTo(job.terms.deliveryDeadline + 1n);
     await viem.assertions.emitWithArgs(settleBonds(m, job), c, "BondsSettled", [
       job.jobId,
       indexMask([1]),
@@ -1707,24 +1715,74 @@ describe("Committee bonds (issue 12, finding 2): faulty members are slashed, nev
     );
   });
 
-  it("the market's JobFailure alone slashes nobody: sent straight to the market (or front-run out of a pending reportBadShares) it defaults the job, but every bond is returned", async () => {
+  it("attack: the colluders front-run reportBadShares with its JobFailure sent straight to the market → the job defaults without the coordinator, yet the combiner's statement still forfeits the bad members until the delivery deadline", async () => {
     const m = await loadMarket();
     const c = m.multiPartyCoordinator;
     const job = await aggregatedBondedJob(m);
     await publishShare(m, job, 0, toBytes("garbage"));
+    await publishShare(m, job, 1, shareBytes(1));
     await networkHelpers.time.increaseTo(job.spec.shareDeadline + 1n);
-    const [, , , badMembers, , failureSignature] = await badSharesArgs(m, job, [0]);
+    const args = await badSharesArgs(m, job, [0]);
+    // A colluder copies the JobFailure signature out of the provider's pending transaction.
     await m.jobMarket.write.submitFailure(
       [
         job.jobId,
         job.terms,
-        { reason: FailureReason.CommitteeBadShares, dataHash: AGGREGATE, faultyMembers: badMembers },
-        failureSignature,
+        { reason: FailureReason.CommitteeBadShares, dataHash: AGGREGATE, faultyMembers: args[3] },
+        args[5],
       ],
-      { account: m.provider.account },
+      { account: (job.members[0] as Wallet).account },
     );
     assert.equal(await m.jobMarket.read.statusOf([job.jobId]), JobStatus.BuyerDefaulted);
-    await viem.assertions.emitWithArgs(settleBonds(m, job), c, "BondsSettled", [job.jobId, 7n, 0n, 0n, 0n]);
+    assert.deepEqual(await c.read.bondsOf([job.jobId]), [7n, 0n, false], "no fault recorded yet");
+    // The provider's report still lands: the named member only (the market may have ended the job
+    // before member 2's window closed), and no second JobFailure.
+    const tx = reportBadShares(m, args);
+    await viem.assertions.emitWithArgs(tx, c, "CommitteeFaultRecorded", [
+      job.jobId,
+      FailureReason.CommitteeBadShares,
+      indexMask([0]),
+    ]);
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      settleBonds(m, job),
+      c,
+      "MultiPartyReportWindowOpen",
+      [job.terms.deliveryDeadline],
+    );
+    await networkHelpers.time.increaseTo(job.terms.deliveryDeadline + 1n);
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      reportBadShares(m, args),
+      c,
+      "MultiPartyDeadlinePassed",
+      [job.terms.deliveryDeadline],
+    );
+    const expected = bondSettlement({
+      spec: job.spec,
+      bondedMask: 7n,
+      faultyMask: indexMask([0]),
+      injuredShareBps: INJURED_SHARE_BPS,
+    });
+    await viem.assertions.emitWithArgs(settleBonds(m, job), c, "BondsSettled", [
+      job.jobId,
+      indexMask([1, 2]),
+      indexMask([0]),
+      expected.toProvider,
+      expected.toTreasury,
+    ]);
+  });
+
+  it("a defaulted job for another reason takes no bad-shares report: only Attested or BuyerDefaulted jobs, with an aggregate", async () => {
+    const m = await loadMarket();
+    const c = m.multiPartyCoordinator;
+    const job = await aggregatedBondedJob(m);
+    for (const i of [0, 1]) await publishShare(m, job, i, shareBytes(i));
+    await submitResult(m, job);
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      reportBadShares(m, await badSharesArgs(m, job, [0])),
+      c,
+      "MultiPartyInvalidStatus",
+      [job.jobId, JobStatus.Completed],
+    );
   });
 
   it("gas of the bond calls (docs/MULTIPARTY.md)", () => {

@@ -757,6 +757,8 @@ describe("multi-party training flow (enclave-runner/multiparty)", () => {
       faultyMask: indexMask([1, 2]),
       settled: false,
     });
+    // Bonds of a defaulted job settle after its delivery deadline (bad shares may be reported until then).
+    await networkHelpers.time.increaseTo(context.terms.deliveryDeadline + 1n);
     await settleBonds(context, m.stranger);
     const owed = (a: Address) => m.multiPartyCoordinator.read.owed([ETH, a]);
     assert.equal(await owed(context.spec.committee[0] as Address), BOND);
