@@ -203,7 +203,6 @@ contract JobMarketInvariantTest is JobMarketChecks {
     ///        everything it withdrew equals everything it deposited, in both assets;
     ///      - per job, the buyer's refund (pushed or owed) never exceeds the escrow plus, for a
     ///        provider fault only, the slashed collateral's buyer share (the pinned share, rounded up).
-    /// forge-config: default.invariant.runs = 16
     /// forge-config: default.invariant.fail-on-revert = true
     function invariant_marketProperties() public view {
         _checkModel();
@@ -233,7 +232,7 @@ contract JobMarketReachTest is JobMarketChecks {
     function setUp() public {
         vm.warp(1_750_000_000);
         // Room for many lifecycles: the campaign's 16 jobs fill up within one run.
-        _useHandler(new JobMarketHandler(48));
+        _useHandler(new JobMarketHandler(80));
     }
 
     function targetSelectors() public view returns (FuzzSelector[] memory targets) {
@@ -244,7 +243,7 @@ contract JobMarketReachTest is JobMarketChecks {
     }
 
     /// forge-config: default.invariant.runs = 1
-    /// forge-config: default.invariant.depth = 1000
+    /// forge-config: default.invariant.depth = 1600
     /// forge-config: default.invariant.fail-on-revert = true
     function invariant_reachesEveryOutcomeAndTimeout() public view {
         _checkModel();
@@ -408,6 +407,14 @@ contract JobMarketHandler is MarketFixture {
         for (uint256 i = 0; i < 3; i++) {
             _register(_providers[i], _providerTee[i]);
         }
+        // The first jobs name a config whose deliveries go to the second DataDelivery (small
+        // servable size, short window); governance alternates between both later.
+        IJobMarket.ConfigParameters memory p = _configParameters();
+        p.dataDelivery = deliveryB;
+        uint32 second = market.publishConfig(p);
+        _configs[second] = _configs[configId];
+        _configs[second].delivery = deliveryB;
+        _currentConfig = second;
     }
 
     // ----- views for the invariant test -----
@@ -461,8 +468,8 @@ contract JobMarketHandler is MarketFixture {
         uint256 seed = uint256(keccak256(abi.encode("reach", steps++)));
         // Mostly natural steps and purposeful warps, so that many lifecycles complete.
         uint256 roll = seed % 100;
-        if (roll < 60) advance(seed >> 8);
-        else if (roll < 70) warp(seed >> 8);
+        if (roll < 65) advance(seed >> 8);
+        else if (roll < 75) warp(seed >> 8);
         else step(seed >> 8);
     }
 
@@ -1535,7 +1542,7 @@ contract JobMarketHandler is MarketFixture {
                 delivery: delivery
             });
             _count("governance:configPublished");
-        } else if (mode <= 7 || (mode >= 9 && mode <= 12 && _simRevokedAt == 0)) {
+        } else if (mode <= 6 || (mode >= 9 && mode <= 12 && _simRevokedAt == 0)) {
             address asset = _asset(mode % 2 == 1);
             uint256 minPrice = bound(params, 0, 2e14);
             uint256 minColl = bound(params >> 64, 0, 2e14);
@@ -1543,9 +1550,9 @@ contract JobMarketHandler is MarketFixture {
             _minPrice[asset] = minPrice;
             _minCollateral[asset] = minColl;
         } else if (mode <= 12) {
-            // Revocations are rare and short-lived (re-allowed four times as often), as a
+            // Revocations are rare and short-lived (re-allowed twice as often), as a
             // compromised platform would be patched: most jobs run under an allowed measurement.
-            if (mode == 8) {
+            if (mode <= 8) {
                 enclaves.revokeMeasurement(TeeType.Simulated, SIMULATED_MEASUREMENT);
                 _simRevokedAt = uint64(_now());
                 _count("governance:measurementRevoked");
@@ -1784,10 +1791,18 @@ contract JobMarketHandler is MarketFixture {
         IJobMarket.JobTerms storage t = _jobTerms[id - 1];
         uint256 jobSeed = (id - 1) * 4; // _pickFor(jobSeed, _) and _pick(id - 1) select exactly this job
         if (g.status == JobStatus.Open && _now() < t.bidDeadline) {
-            placeBid(jobSeed, seed >> 8, seed >> 24);
+            // Bid, or (with a leader, half the time) let the bid window run out.
+            if (g.leader != address(0) && (seed >> 28) % 2 == 0) _warpTo(uint256(t.bidDeadline) + (seed >> 29) % 2);
+            else placeBid(jobSeed, seed >> 8, seed >> 24);
         } else if (_canProgress(id, Step.Attest)) {
-            // Mostly valid evidence here (mode 0); one in four of the bad kinds (modes 3..6).
-            submitAttestation(jobSeed, 1 + (seed >> 8) % 3, (seed >> 16) % 4 == 0 ? uint8(3 + (seed >> 18) % 4) : 0);
+            if (g.leader != _providers[0] && (seed >> 30) % 8 == 0) {
+                // A dishonest winner that never attests.
+                _warpTo(uint256(t.attestDeadline) + 1);
+            } else {
+                // Mostly valid evidence here (mode 0); one in four of the bad kinds (modes 3..6).
+                uint8 mode = (seed >> 16) % 4 == 0 ? uint8(3 + (seed >> 18) % 4) : 0;
+                submitAttestation(jobSeed, 1 + (seed >> 8) % 3, mode);
+            }
         } else if (_canProgress(id, Step.Result)) {
             if (t.parties == 1) _advanceSingleParty(id, seed);
             else _advanceMultiParty(id, seed);
@@ -1810,11 +1825,12 @@ contract JobMarketHandler is MarketFixture {
         } else if (g.leader == _providers[0]) {
             _honestSingleParty(id, g.leader);
         } else {
-            // A dishonest provider: delivers, lies about the data, or challenges needlessly.
-            uint256 choice = (seed >> 8) % 8;
+            // A dishonest provider: delivers, lies about the data, challenges needlessly, or walks away.
+            uint256 choice = (seed >> 8) % 10;
             if (choice <= 3) _submitResult(id, g.leader, uint8((seed >> 12) % 5));
             else if (choice <= 5) _submitFailure(id, g.leader, uint8((seed >> 12) % 3), FailureReason.DataMalformed);
-            else _challenge(id, g.leader);
+            else if (choice <= 7) _challenge(id, g.leader);
+            else _warpTo(uint256(g.deliveryDeadline) + _extension(id) + 1);
         }
     }
 

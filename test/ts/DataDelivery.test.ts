@@ -74,7 +74,13 @@ async function recordSig(
   m: Market,
   job: PostedJob,
   blobs: DeliveredBlobs,
-  o: { key?: PrivateKeyAccount; jobId?: bigint; deadline?: bigint; dataDelivery?: Hex; chainId?: number } = {},
+  o: {
+    key?: PrivateKeyAccount;
+    jobId?: bigint;
+    deadline?: bigint;
+    dataDelivery?: Hex;
+    chainId?: number;
+  } = {},
 ) {
   const deadline = o.deadline ?? (await now()) + DAY;
   const signature = await signRecordDelivery({
@@ -119,7 +125,14 @@ const challenge = (m: Market, job: PostedJob, as = m.provider) =>
 /** `serveData` of blob `index` with `bytes` (its recorded bytes by default), relayed by the stranger. */
 function serve(m: Market, job: PostedJob, blobs: Required<Blobs>, index: number, bytes?: Uint8Array) {
   return m.dataDelivery.write.serveData(
-    [job.jobId, job.terms, blobs.blobIds, blobs.sizes, BigInt(index), toHex(bytes ?? (blobs.data[index] as Uint8Array))],
+    [
+      job.jobId,
+      job.terms,
+      blobs.blobIds,
+      blobs.sizes,
+      BigInt(index),
+      toHex(bytes ?? (blobs.data[index] as Uint8Array)),
+    ],
     { account: m.stranger.account },
   );
 }
@@ -146,7 +159,8 @@ describe("DataDelivery: setup", () => {
         /DataDeliveryInvalidSetup\(\)/,
       );
     }
-    for (const window of [3_600n, 7n * DAY]) await viem.deployContract("DataDelivery", [m.jobMarket.address, window, 1n]);
+    for (const window of [3_600n, 7n * DAY])
+      await viem.deployContract("DataDelivery", [m.jobMarket.address, window, 1n]);
   });
 });
 
@@ -155,7 +169,12 @@ describe("DataDelivery: recordDelivery", () => {
     const m = await loadMarket();
     const job = await attestedJob(m);
     const blobs = testBlobs();
-    assert.deepEqual(await m.dataDelivery.read.deliveryStatus([job.jobId]), [Status.None, `0x${"00".repeat(32)}`, 0n, 0n]);
+    assert.deepEqual(await m.dataDelivery.read.deliveryStatus([job.jobId]), [
+      Status.None,
+      `0x${"00".repeat(32)}`,
+      0n,
+      0n,
+    ]);
     const tx = await relayRecord(m, job, blobs, await recordSig(m, job, blobs));
     const dataHash = deliveryDataHash(blobs);
     await viem.assertions.emitWithArgs(tx, m.dataDelivery, "DeliveryRecorded", [
@@ -164,7 +183,12 @@ describe("DataDelivery: recordDelivery", () => {
       blobs.blobIds,
       blobs.sizes,
     ]);
-    assert.deepEqual(await m.dataDelivery.read.deliveryStatus([job.jobId]), [Status.Recorded, dataHash, 0n, 0n]);
+    assert.deepEqual(await m.dataDelivery.read.deliveryStatus([job.jobId]), [
+      Status.Recorded,
+      dataHash,
+      0n,
+      0n,
+    ]);
     const total = blobs.sizes.reduce((a, b) => a + b, 0n);
     assert.deepEqual(await m.dataDelivery.read.deliveryOf([job.jobId]), {
       dataHash,
@@ -178,7 +202,9 @@ describe("DataDelivery: recordDelivery", () => {
     // The SDK's hash is the contract's `keccak256(abi.encode(blobIds, sizes))`.
     assert.equal(
       dataHash,
-      keccak256(encodeAbiParameters([{ type: "bytes32[]" }, { type: "uint64[]" }], [blobs.blobIds, blobs.sizes])),
+      keccak256(
+        encodeAbiParameters([{ type: "bytes32[]" }, { type: "uint64[]" }], [blobs.blobIds, blobs.sizes]),
+      ),
     );
   });
 
@@ -189,9 +215,12 @@ describe("DataDelivery: recordDelivery", () => {
     const sig = await recordSig(m, job, blobs, { deadline: job.terms.dataDeadline });
     await networkHelpers.time.setNextBlockTimestamp(job.terms.dataDeadline);
     await viem.assertions.emit(
-      m.dataDelivery.write.recordDelivery([job.jobId, job.terms, blobs.blobIds, blobs.sizes, sig.deadline, sig.signature], {
-        account: m.buyer.account,
-      }),
+      m.dataDelivery.write.recordDelivery(
+        [job.jobId, job.terms, blobs.blobIds, blobs.sizes, sig.deadline, sig.signature],
+        {
+          account: m.buyer.account,
+        },
+      ),
       m.dataDelivery,
       "DeliveryRecorded",
     );
@@ -261,7 +290,10 @@ describe("DataDelivery: recordDelivery", () => {
     const cases: Array<{ name: string; sig: { deadline: bigint; signature: Hex } }> = [
       { name: "other blobs", sig: await recordSig(m, job, otherBlobs) },
       { name: "another job", sig: await recordSig(m, job, blobs, { jobId: job.jobId + 1n }) },
-      { name: "another DataDelivery", sig: await recordSig(m, job, blobs, { dataDelivery: m.jobMarket.address }) },
+      {
+        name: "another DataDelivery",
+        sig: await recordSig(m, job, blobs, { dataDelivery: m.jobMarket.address }),
+      },
       { name: "another chain", sig: await recordSig(m, job, blobs, { chainId: 1 }) },
     ];
     // The JobMarket's domain with the same message is another signature too.
@@ -306,7 +338,10 @@ describe("DataDelivery: recordDelivery", () => {
       [[id], []],
       [[id], [1n, 2n]],
       [many, many.map(() => 1n)],
-      [[id, `0x${"00".repeat(32)}`], [1n, 1n]],
+      [
+        [id, `0x${"00".repeat(32)}`],
+        [1n, 1n],
+      ],
       [[id], [0n]],
     ] as [Hex[], bigint[]][]) {
       const blobs = { blobIds, sizes };
@@ -408,9 +443,12 @@ describe("DataDelivery: recordDelivery", () => {
     // The pinned one records it (signed in its own domain).
     const sig = await recordSig(m, job, blobs, { dataDelivery: other.address });
     await viem.assertions.emit(
-      other.write.recordDelivery([job.jobId, job.terms, blobs.blobIds, blobs.sizes, sig.deadline, sig.signature], {
-        account: m.stranger.account,
-      }),
+      other.write.recordDelivery(
+        [job.jobId, job.terms, blobs.blobIds, blobs.sizes, sig.deadline, sig.signature],
+        {
+          account: m.stranger.account,
+        },
+      ),
       other,
       "DeliveryRecorded",
     );
@@ -424,8 +462,16 @@ describe("DataDelivery: challengeDelivery", () => {
     const dataHash = await recordDelivery(m, job);
     const at = (await now()) + 5n;
     await networkHelpers.time.setNextBlockTimestamp(at);
-    await viem.assertions.emitWithArgs(challenge(m, job), m.dataDelivery, "DeliveryChallenged", [job.jobId, at + DAY]);
-    assert.deepEqual(await m.dataDelivery.read.deliveryStatus([job.jobId]), [Status.Challenged, dataHash, at + DAY, 0n]);
+    await viem.assertions.emitWithArgs(challenge(m, job), m.dataDelivery, "DeliveryChallenged", [
+      job.jobId,
+      at + DAY,
+    ]);
+    assert.deepEqual(await m.dataDelivery.read.deliveryStatus([job.jobId]), [
+      Status.Challenged,
+      dataHash,
+      at + DAY,
+      0n,
+    ]);
     assert.equal((await m.dataDelivery.read.deliveryOf([job.jobId])).challengedAt, at);
     await viem.assertions.revertWithCustomErrorWithArgs(
       challenge(m, job),
@@ -489,7 +535,11 @@ describe("DataDelivery: serveData", () => {
 
     await networkHelpers.time.setNextBlockTimestamp(challengedAt + 100n);
     const first = await serve(m, job, blobs, 1);
-    await viem.assertions.emitWithArgs(first, m.dataDelivery, "BlobServed", [job.jobId, 1n, blobs.blobIds[1] as Hex]);
+    await viem.assertions.emitWithArgs(first, m.dataDelivery, "BlobServed", [
+      job.jobId,
+      1n,
+      blobs.blobIds[1] as Hex,
+    ]);
     assert.equal((await m.dataDelivery.read.deliveryOf([job.jobId])).servedMask, 0b10n);
     assert.equal((await m.dataDelivery.read.deliveryStatus([job.jobId]))[0], Status.Challenged);
     // Serving a blob again changes nothing.
@@ -498,9 +548,18 @@ describe("DataDelivery: serveData", () => {
 
     await networkHelpers.time.setNextBlockTimestamp(challengedAt + 700n);
     const last = await serve(m, job, blobs, 0);
-    await viem.assertions.emitWithArgs(last, m.dataDelivery, "BlobServed", [job.jobId, 0n, blobs.blobIds[0] as Hex]);
+    await viem.assertions.emitWithArgs(last, m.dataDelivery, "BlobServed", [
+      job.jobId,
+      0n,
+      blobs.blobIds[0] as Hex,
+    ]);
     await viem.assertions.emitWithArgs(last, m.dataDelivery, "ChallengeAnswered", [job.jobId, 700n]);
-    assert.deepEqual(await m.dataDelivery.read.deliveryStatus([job.jobId]), [Status.Answered, dataHash, 0n, 700n]);
+    assert.deepEqual(await m.dataDelivery.read.deliveryStatus([job.jobId]), [
+      Status.Answered,
+      dataHash,
+      0n,
+      700n,
+    ]);
     const delivery = await m.dataDelivery.read.deliveryOf([job.jobId]);
     assert.equal(delivery.answeredAt, challengedAt + 700n);
     assert.equal(delivery.servedMask, 0b11n);
