@@ -61,9 +61,13 @@ contract DataDeliveryTest is MarketFixture {
         (status,,,) = dataDelivery.deliveryStatus(jobId);
     }
 
-    function _serveAll(uint256 jobId, IJobMarket.JobTerms memory t, bytes[] memory data, bytes32[] memory ids, uint64[] memory sizes)
-        internal
-    {
+    function _serveAll(
+        uint256 jobId,
+        IJobMarket.JobTerms memory t,
+        bytes[] memory data,
+        bytes32[] memory ids,
+        uint64[] memory sizes
+    ) internal {
         for (uint256 i = 0; i < data.length; i++) {
             vm.prank(RELAYER);
             dataDelivery.serveData(jobId, t, ids, sizes, i, data[i]);
@@ -391,7 +395,9 @@ contract DataDeliveryTest is MarketFixture {
         dataDelivery.challengeDelivery(jobId, t);
 
         vm.assume(sha256(junk) != ids[0]);
-        vm.expectRevert(abi.encodeWithSelector(IDataDelivery.DataDeliveryBlobMismatch.selector, 0, ids[0], sha256(junk)));
+        vm.expectRevert(
+            abi.encodeWithSelector(IDataDelivery.DataDeliveryBlobMismatch.selector, 0, ids[0], sha256(junk))
+        );
         dataDelivery.serveData(jobId, t, ids, sizes, 0, junk);
 
         index = bound(index, 2, type(uint256).max);

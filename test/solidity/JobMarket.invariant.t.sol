@@ -52,11 +52,15 @@ abstract contract JobMarketChecks is Assertions {
             address asset = a == 0 ? address(0) : address(token);
             uint256 marketBalance = _balance(asset, address(market));
             uint256 registryBalance = _balance(asset, address(registry));
-            assertEq(marketBalance, handler.ghostMarketHolds(asset), "market balance == escrow + refunds + owed (ghost)");
+            assertEq(
+                marketBalance, handler.ghostMarketHolds(asset), "market balance == escrow + refunds + owed (ghost)"
+            );
             assertEq(marketBalance, _marketHoldsByViews(asset), "market balance == obligations (contract views)");
-            assertEq(registryBalance, handler.ghostRegistryHolds(asset), "registry balance == stakes + treasury (ghost)");
+            assertEq(
+                registryBalance, handler.ghostRegistryHolds(asset), "registry balance == stakes + treasury (ghost)"
+            );
             assertEq(registryBalance, _registryHoldsByViews(asset), "registry balance == obligations (contract views)");
-            assertEq(_balance(asset, address(handler.coordinatorAddress())), 0, "the coordinator holds nothing (no bonds)");
+            assertEq(_balance(asset, handler.coordinatorAddress()), 0, "the coordinator holds nothing (no bonds)");
         }
     }
 
@@ -90,7 +94,7 @@ abstract contract JobMarketChecks is Assertions {
             IJobMarket.Job memory job = market.getJob(id);
             uint256 compensation = job.compensation;
             if (job.status != JobStatus.Failed) assertEq(compensation, 0, "compensation without a provider fault");
-            else assertEq(compensation, handler.expectedCompensation(id), "compensation is the pinned share, rounded up");
+            else assertEq(compensation, handler.expectedCompensation(id), "compensation: pinned share, rounded up");
             assertLe(handler.buyerReceived(id), uint256(t.priceCeiling) + compensation, "buyer received too much");
             // What it can still claim keeps it within the bound.
             assertLe(
@@ -261,7 +265,8 @@ contract JobMarketReachTest is JobMarketChecks {
             if (handler.reached(required[i]) == 0) missing = string.concat(missing, " ", required[i]);
         }
         if (bytes(missing).length != 0) {
-            revert(string.concat("never reached:", missing, " | steps ", vm.toString(handler.steps()), handler.report()));
+            string memory counts = string.concat(" | steps ", vm.toString(handler.steps()), handler.report());
+            revert(string.concat("never reached:", missing, counts));
         }
     }
 }
@@ -1203,7 +1208,8 @@ contract JobMarketHandler is MarketFixture {
         IJobMarket.JobTerms storage t = _jobTerms[id - 1];
         GhostJob storage g = _ghost[id];
         GhostRecords storage rec = _records[id];
-        FailureReason reason = mode == 3 ? FailureReason.CommitteeBadShares : mode == 4 ? FailureReason.NoDataDelivered : dataReason;
+        FailureReason reason =
+            mode == 3 ? FailureReason.CommitteeBadShares : mode == 4 ? FailureReason.NoDataDelivered : dataReason;
         uint256 shareMask = rec.shareMask;
         // The lowest recorded share (none when nothing is recorded).
         uint256 faulty = mode == 3 ? shareMask & (shareMask == 0 ? 0 : ~shareMask + 1) : 0;
@@ -1242,7 +1248,8 @@ contract JobMarketHandler is MarketFixture {
         IJobMarket.JobTerms storage t = _jobTerms[id - 1];
         GhostJob storage g = _ghost[id];
         DataDelivery pinned = _configs[t.configId].delivery;
-        DataDelivery target = mode == 5 ? (address(pinned) == address(dataDelivery) ? deliveryB : dataDelivery) : pinned;
+        DataDelivery other = address(pinned) == address(dataDelivery) ? deliveryB : dataDelivery;
+        DataDelivery target = mode == 5 ? other : pinned;
         (bytes32[] memory ids, uint64[] memory sizes) = _blobList(id);
         if (mode == 4) (ids, sizes) = (new bytes32[](0), new uint64[](0));
         uint256 deadline = _now() + 1 hours;
@@ -1357,7 +1364,8 @@ contract JobMarketHandler is MarketFixture {
         } else {
             _recordShare(id, t, spec, seed);
         }
-        _check(coordinator.quorumReached(id) == (r.aggregate && _bits(r.shareMask) >= t.threshold), "quorum as modelled");
+        bool quorum = r.aggregate && _bits(r.shareMask) >= t.threshold;
+        _check(coordinator.quorumReached(id) == quorum, "quorum as modelled");
     }
 
     /// @dev Index `(seed >> 2) % 2`; unless the call is meant to be wrong (`seed % 4 == 0`), the
@@ -1397,7 +1405,8 @@ contract JobMarketHandler is MarketFixture {
         bool wrong = wrongSeed % 4 == 0;
         uint256 mask = wrong && (wrongSeed >> 2) % 2 == 0 ? r.updateMask ^ (1 << ((wrongSeed >> 5) % 2)) : r.updateMask;
         uint256 pk = g.enclavePk == 0 ? ENCLAVE_KEY_BASE + id : g.enclavePk;
-        bytes memory sig = _aggregateSig(wrong && (wrongSeed >> 2) % 2 == 1 ? pk + 1 : pk, id, _aggregateHash(id), mask);
+        uint256 signer = wrong && (wrongSeed >> 2) % 2 == 1 ? pk + 1 : pk;
+        bytes memory sig = _aggregateSig(signer, id, _aggregateHash(id), mask);
         bool expected = g.status == JobStatus.Attested && caller == g.leader && !r.aggregate
             && (_now() > spec.updateDeadline || r.updateMask == 3) && _now() <= spec.aggregateDeadline
             && r.updateMask != 0 && mask == r.updateMask && !(wrong && (wrongSeed >> 2) % 2 == 1);
@@ -1422,7 +1431,8 @@ contract JobMarketHandler is MarketFixture {
         uint256 i = _index(seed, r.shareMask);
         bool expected =
             _ghost[id].status == JobStatus.Attested && _now() <= spec.shareDeadline && r.shareMask & (1 << i) == 0;
-        bytes memory call = abi.encodeCall(coordinator.recordShare, (id, t, spec, i, keccak256(abi.encode(id, i, "s"))));
+        bytes32 shareHash = keccak256(abi.encode(id, i, "s"));
+        bytes memory call = abi.encodeCall(coordinator.recordShare, (id, t, spec, i, shareHash));
         vm.prank(_member(i));
         (bool ok,) = address(coordinator).call(call);
         _outcome(ok, expected, "recordShare");
@@ -1563,7 +1573,8 @@ contract JobMarketHandler is MarketFixture {
         } else {
             bool sev = mode <= 14;
             bool on = sev ? !_sevVerified : !_tdxVerified;
-            enclaves.setVerifier(sev ? TeeType.SevSnp : TeeType.Tdx, on ? simVerifier : IAttestationVerifier(address(0)));
+            IAttestationVerifier verifier = on ? simVerifier : IAttestationVerifier(address(0));
+            enclaves.setVerifier(sev ? TeeType.SevSnp : TeeType.Tdx, verifier);
             if (sev) _sevVerified = on;
             else _tdxVerified = on;
         }
@@ -1730,7 +1741,8 @@ contract JobMarketHandler is MarketFixture {
         IMultiPartyCoordinator.MultiPartySpec memory spec = _specOf(t);
         uint256 nowTs = _now();
         if (!r.aggregate) {
-            if (r.updateMask != 0 && (nowTs > spec.updateDeadline || r.updateMask == 3) && nowTs <= spec.aggregateDeadline) {
+            bool windowOpen = nowTs > spec.updateDeadline || r.updateMask == 3;
+            if (r.updateMask != 0 && windowOpen && nowTs <= spec.aggregateDeadline) {
                 _recordAggregate(id, honest, 1);
             }
             return;

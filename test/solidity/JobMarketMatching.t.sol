@@ -351,7 +351,7 @@ contract JobMarketMatchingTest is MarketFixture {
         IProviderRegistry.Stake memory s = _stake(providers[0], t.asset);
         assertEq(s.locked, 0, "nothing left locked");
         assertEq(s.free, STAKE - collateral, "free stake after slash");
-        assertEq(_balance(t.asset, address(registry)), registryBefore - job.compensation, "registry paid the buyer share");
+        assertEq(_balance(t.asset, address(registry)), registryBefore - job.compensation, "registry paid the share");
         _checkRefund(jobId, t, uint256(c.ceiling) + job.compensation);
     }
 
@@ -367,7 +367,8 @@ contract JobMarketMatchingTest is MarketFixture {
             _attest(providers[0], jobId, t, ENCLAVE_PK);
             if (path == 2 || path == 3) {
                 // A proof the verifier rejects, or one it reverts on: both are the provider's fault.
-                IJobMarket.Result memory r = _result(ENCLAVE_PK, jobId, true, path == 2 ? bytes("forged") : bytes("revert"));
+                bytes memory proof = path == 2 ? bytes("forged") : bytes("revert");
+                IJobMarket.Result memory r = _result(ENCLAVE_PK, jobId, true, proof);
                 vm.prank(providers[0]);
                 market.submitResult(jobId, t, r);
             } else {
@@ -704,7 +705,8 @@ contract JobMarketMatchingTest is MarketFixture {
         field = field % 7;
         string memory name;
         if (field == 0) {
-            p.collateralRatioBps = value % 2 == 0 ? 0 : uint16(bound(value, market.MAX_COLLATERAL_RATIO_BPS() + 1, type(uint16).max));
+            uint256 tooHigh = bound(value, market.MAX_COLLATERAL_RATIO_BPS() + 1, type(uint16).max);
+            p.collateralRatioBps = value % 2 == 0 ? 0 : uint16(tooHigh);
             name = "collateralRatioBps";
         } else if (field == 1) {
             p.slashBuyerShareBps = value % 2 == 0 ? 0 : uint16(bound(value, 10_001, type(uint16).max));
@@ -756,7 +758,9 @@ contract JobMarketMatchingTest is MarketFixture {
         market.withdrawOwed(address(0), to);
         assertEq(to.balance - before, ceiling, "withdrawn to the chosen address");
         assertEq(address(market).balance, 0, "market drained");
-        vm.expectRevert(abi.encodeWithSelector(IJobMarket.JobMarketNothingOwed.selector, address(receiver), address(0)));
+        vm.expectRevert(
+            abi.encodeWithSelector(IJobMarket.JobMarketNothingOwed.selector, address(receiver), address(0))
+        );
         vm.prank(address(receiver));
         market.withdrawOwed(address(0), to);
     }

@@ -1021,12 +1021,9 @@ describe("ceiling cases: a verifier out of gas reverts the submission instead of
 
   // The attestation verifier runs one call deeper (market → EnclaveRegistry → verifier): when the
   // verifier runs out of gas, the registry's frame keeps 1/64 of its gas and hands it back, so the
-  // market sees about 1/64 + 63/64² ≈ 3.1% of its gas left, above the 1/63 its check allows, and
-  // fails the job instead of reverting. Marked todo until JobMarket accounts for the extra frame
-  // (e.g. a 1/32 threshold, or the registry reporting its own out-of-gas); see the issue-12 report.
-  it("submitAttestation with too little gas for the attestation verifier reverts JobMarketVerifierOutOfGas; with enough it attests", {
-    todo: "JobMarket._checkAttestation: the registry's extra call frame defeats the 1/63 out-of-gas check",
-  }, async () => {
+  // market sees about 1/64 + 63/64² ≈ 3.1% of its gas left — above the 1/63 an earlier check
+  // allowed, which failed and slashed the job at 3–4.8 M gas here.
+  it("submitAttestation with too little gas for the attestation verifier reverts JobMarketVerifierOutOfGas; with enough it attests", async () => {
     const m = await loadMarket();
     const burn = 5_000_000n;
     const hungry = await viem.deployContract("TestGasHungryVerifier", [burn, SIMULATED_MEASUREMENT]);

@@ -366,9 +366,13 @@ abstract contract MarketFixture is Assertions {
     }
 
     /// @notice Records `ids`/`sizes` for `jobId` in the fixture's DataDelivery, signed by `ownerPk`.
-    function _record(uint256 ownerPk, uint256 jobId, IJobMarket.JobTerms memory t, bytes32[] memory ids, uint64[] memory sizes)
-        internal
-    {
+    function _record(
+        uint256 ownerPk,
+        uint256 jobId,
+        IJobMarket.JobTerms memory t,
+        bytes32[] memory ids,
+        uint64[] memory sizes
+    ) internal {
         uint256 deadline = _now() + 1 hours;
         bytes memory sig = _recordSig(ownerPk, dataDelivery, jobId, _dataHash(ids, sizes), deadline);
         dataDelivery.recordDelivery(jobId, t, ids, sizes, deadline, sig);
