@@ -32,7 +32,7 @@ export type SignTrainingResultParameters = EnclaveStatementDomain & {
   jobId: bigint;
   /** C_K, the commitment of the trained adapter. */
   modelCommitment: Hex;
-  /** keccak256 of the adapter ciphertext delivered to the buyer. */
+  /** SHA-256 of the adapter ciphertext delivered to the buyer (its blob id's digest). */
   modelCiphertextHash: Hex;
   /** Whether the proven metric reached the job's threshold. */
   thresholdMet: boolean;

@@ -133,7 +133,7 @@ interface IJobMarket {
 
     /// @notice The provider's result.
     /// @param modelCommitment Commitment to the trained adapter (C_K).
-    /// @param modelCiphertextHash keccak256 of the adapter encrypted to the buyer.
+    /// @param modelCiphertextHash SHA-256 of the adapter encrypted to the buyer (the digest of its blob id).
     /// @param thresholdMet Whether the metric reached τ (proven; decides the payout).
     /// @param proof Verifier-specific training proof.
     /// @param enclaveSignature The attested enclave's EIP-712 signature of

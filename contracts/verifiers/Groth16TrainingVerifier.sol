@@ -47,6 +47,15 @@ contract Groth16TrainingVerifier is ITrainingVerifier {
     error Groth16TrainingFinalCommitmentMismatch(bytes32 modelCommitment, uint256 chainEnd);
     /// @notice Segment `segment`'s proof does not verify.
     error Groth16TrainingSegmentInvalid(uint256 segment);
+    /// @notice Point `point` (0: A, 1: B, 2: C) of segment `segment`'s proof is not on its curve, or a
+    ///         coordinate is not reduced modulo the base field.
+    error Groth16TrainingPointNotOnCurve(uint256 segment, uint256 point);
+
+    /// @dev BN254 base field modulus.
+    uint256 private constant BASE_FIELD = 21888242871839275222246405745257275088696311157297823662689037894645226208583;
+    /// @dev The G2 twist's b' = 3 / (9 + u) in F_p2, real and imaginary parts.
+    uint256 private constant TWIST_B_REAL = 19485874751759354771024239261021720505790618469301721065564631296452457478373;
+    uint256 private constant TWIST_B_IMAG = 266929791119991161246907387137283842545076965332900288569378510910307636690;
 
     /// @param segmentVerifier_ Generated Groth16 verifier of the segment circuit.
     /// @param poseidon4_ Poseidon(4) contract.
@@ -80,6 +89,7 @@ contract Groth16TrainingVerifier is ITrainingVerifier {
         for (uint256 s; s < segments; ++s) {
             uint256 publicHash = _publicHash(claim, ctx, commitments[s], commitments[s + 1], s, segments);
             uint256[8] memory p = proofs[s];
+            _requireOnCurve(p, s);
             bool ok = segmentVerifier.verifyProof(
                 [p[0], p[1]], [[p[2], p[3]], [p[4], p[5]]], [p[6], p[7]], [publicHash]
             );
@@ -149,6 +159,45 @@ contract Groth16TrainingVerifier is ITrainingVerifier {
         // too, but a length check first gives the common mistake (empty proof) a name.
         if (proof.length < 128) revert Groth16TrainingMalformedProof(0, 0);
         (commitments, proofs) = abi.decode(proof, (uint256[], uint256[8][]));
+    }
+
+    /// @dev The pairing precompile fails on a point off its curve by consuming all the gas it was given,
+    ///      which the market cannot tell from running out of gas (it reverts, never slashes). Checking
+    ///      the curve equations first turns a corrupted proof into a named rejection. G1 has cofactor 1,
+    ///      so on the curve means in the group; a G2 point on the twist but outside the r-torsion still
+    ///      reaches the precompile and reverts the submission as out of gas: only its own submitter can
+    ///      build one, and its job then ends at the deadline like any unproven job. (0, 0) encodes the
+    ///      point at infinity, which the precompiles accept.
+    function _requireOnCurve(uint256[8] memory p, uint256 s) private pure {
+        if (!_onG1(p[0], p[1])) revert Groth16TrainingPointNotOnCurve(s, 0);
+        if (!_onTwist(p[3], p[2], p[5], p[4])) revert Groth16TrainingPointNotOnCurve(s, 1);
+        if (!_onG1(p[6], p[7])) revert Groth16TrainingPointNotOnCurve(s, 2);
+    }
+
+    /// @dev y^2 = x^3 + 3 over F_p, or the point at infinity.
+    function _onG1(uint256 x, uint256 y) private pure returns (bool) {
+        if (x >= BASE_FIELD || y >= BASE_FIELD) return false;
+        if (x == 0 && y == 0) return true;
+        uint256 rhs = addmod(mulmod(mulmod(x, x, BASE_FIELD), x, BASE_FIELD), 3, BASE_FIELD);
+        return mulmod(y, y, BASE_FIELD) == rhs;
+    }
+
+    /// @dev y^2 = x^3 + b' over F_p2 = F_p[u] / (u^2 + 1), with x = x0 + x1 u and y = y0 + y1 u, or the
+    ///      point at infinity.
+    function _onTwist(uint256 x0, uint256 x1, uint256 y0, uint256 y1) private pure returns (bool) {
+        if (x0 >= BASE_FIELD || x1 >= BASE_FIELD || y0 >= BASE_FIELD || y1 >= BASE_FIELD) return false;
+        if (x0 | x1 | y0 | y1 == 0) return true;
+        (uint256 xx0, uint256 xx1) = _mulFp2(x0, x1, x0, x1);
+        (uint256 x30, uint256 x31) = _mulFp2(xx0, xx1, x0, x1);
+        (uint256 yy0, uint256 yy1) = _mulFp2(y0, y1, y0, y1);
+        return yy0 == addmod(x30, TWIST_B_REAL, BASE_FIELD) && yy1 == addmod(x31, TWIST_B_IMAG, BASE_FIELD);
+    }
+
+    /// @dev (a0 + a1 u)(b0 + b1 u) = (a0 b0 - a1 b1) + (a0 b1 + a1 b0) u.
+    function _mulFp2(uint256 a0, uint256 a1, uint256 b0, uint256 b1) private pure returns (uint256, uint256) {
+        uint256 real = addmod(mulmod(a0, b0, BASE_FIELD), BASE_FIELD - mulmod(a1, b1, BASE_FIELD), BASE_FIELD);
+        uint256 imag = addmod(mulmod(a0, b1, BASE_FIELD), mulmod(a1, b0, BASE_FIELD), BASE_FIELD);
+        return (real, imag);
     }
 
     function _requireField(string memory name, uint256 value) private pure {

@@ -223,20 +223,21 @@ contract JobMarketInvariantTest is JobMarketChecks {
     }
 }
 
-/// @notice The reached-action check: one long run (1 × {REACH_DEPTH} calls) of the handler's
-///         actions, chosen with the campaign's weights along a fixed pseudo-random sequence
-///         ({JobMarketHandler-stepInOrder} ignores the fuzzer's input), the model checked after
-///         every call; after the run everything is ended and drained and every outcome and every
-///         timeout path must have been reached at least once.
-/// @dev Deterministic on purpose: a random campaign can miss a path by chance, this sequence
-///      cannot, so a change that makes a path unreachable (or a handler that stops driving it) fails
-///      here every time. It runs through the invariant runner (one transaction per action) rather
-///      than as one test call, whose full trace would take gigabytes of memory.
+/// @notice The reached-action check: every scripted scenario ({JobMarketHandler-playScenario}),
+///         twice, through the handler's own actions, the model checked after every call; after the
+///         run everything is ended and drained, and every outcome and every timeout path must have
+///         been reached at least once.
+/// @dev A random sequence reaches the rarer paths (a dishonest winner that is challenged, served and
+///      walks away; a multi-party job with no updates) only by chance, and any change to the
+///      handler reshuffles it; scripted paths cannot miss, so a change that makes a path
+///      unreachable fails here every time. The random interleavings are the campaign's job
+///      ({JobMarketInvariantTest}). It runs through the invariant runner (one transaction per
+///      scenario) rather than as one test call, whose full trace would take gigabytes of memory.
 contract JobMarketReachTest is JobMarketChecks {
     function setUp() public {
         vm.warp(1_750_000_000);
-        // Room for many lifecycles: the campaign's 16 jobs fill up within one run.
-        _useHandler(new JobMarketHandler(80));
+        // One job per scenario, every scenario twice.
+        _useHandler(new JobMarketHandler(40));
     }
 
     function targetSelectors() public view returns (FuzzSelector[] memory targets) {
@@ -247,7 +248,7 @@ contract JobMarketReachTest is JobMarketChecks {
     }
 
     /// forge-config: default.invariant.runs = 1
-    /// forge-config: default.invariant.depth = 1600
+    /// forge-config: default.invariant.depth = 40
     /// forge-config: default.invariant.fail-on-revert = true
     function invariant_reachesEveryOutcomeAndTimeout() public view {
         _checkModel();
@@ -464,50 +465,178 @@ contract JobMarketHandler is MarketFixture {
         }
     }
 
-    /// @notice How many actions {stepInOrder} took.
+    /// @notice How many scenarios {stepInOrder} played.
     uint256 public steps;
+    /// @notice Number of scripted scenarios ({playScenario}).
+    uint256 public constant SCENARIOS = 20;
 
-    /// @notice The next action of a fixed pseudo-random sequence (the argument is ignored, so the
-    ///         invariant runner replays the same sequence whatever it fuzzes).
+    /// @notice The next scripted scenario, in order (the argument is ignored, so the invariant runner
+    ///         replays the same sequence whatever it fuzzes).
     function stepInOrder(uint256) external {
-        uint256 seed = uint256(keccak256(abi.encode("reach", steps++)));
-        // Mostly natural steps and purposeful warps, so that many lifecycles complete.
-        uint256 roll = seed % 100;
-        if (roll < 65) advance(seed >> 8);
-        else if (roll < 75) warp(seed >> 8);
-        else step(seed >> 8);
+        playScenario(steps++ % SCENARIOS);
     }
 
-    /// @notice One action chosen by `seed` with the campaign's weights.
-    function step(uint256 seed) public {
-        bytes4[] memory s = weightedSelectors();
-        bytes4 sel = s[seed % s.length];
-        uint256 a = uint256(keccak256(abi.encode(seed, 1)));
-        uint256 b = uint256(keccak256(abi.encode(seed, 2)));
-        uint256 c = uint256(keccak256(abi.encode(seed, 3)));
-        if (sel == this.advance.selector) advance(a);
-        else if (sel == this.warp.selector) warp(a);
-        else if (sel == this.depositEth.selector) depositEth(a, b);
-        else if (sel == this.depositToken.selector) depositToken(a, b);
-        else if (sel == this.requestWithdrawal.selector) requestWithdrawal(a, b % 2 == 0, c);
-        else if (sel == this.withdraw.selector) withdraw(a, b % 2 == 0);
-        else if (sel == this.withdrawTreasury.selector) withdrawTreasury(a % 2 == 0);
-        else if (sel == this.postJob.selector) postJob(a % 3 == 0, b, c, uint8(a >> 8));
-        else if (sel == this.cancelJob.selector) cancelJob(a, uint8(b), c);
-        else if (sel == this.extendDeliveryDeadline.selector) extendDeliveryDeadline(a, b);
-        else if (sel == this.claimRefund.selector) claimRefund(a, b % 8 == 0);
-        else if (sel == this.withdrawOwed.selector) withdrawOwed(a, b % 2 == 0);
-        else if (sel == this.placeBid.selector) placeBid(a, b, c);
-        else if (sel == this.closeBidding.selector) closeBidding(a);
-        else if (sel == this.submitAttestation.selector) submitAttestation(a, b, uint8(c));
-        else if (sel == this.submitResult.selector) submitResult(a, b, uint8(c));
-        else if (sel == this.submitFailure.selector) submitFailure(a, b, uint8(c));
-        else if (sel == this.recordDelivery.selector) recordDelivery(a, uint8(b));
-        else if (sel == this.challengeDelivery.selector) challengeDelivery(a, b);
-        else if (sel == this.serveData.selector) serveData(a, b, uint8(c));
-        else if (sel == this.recordMultiParty.selector) recordMultiParty(a, b);
-        else if (sel == this.enforceDeadline.selector) enforceDeadline(a, b);
-        else governance(a, b);
+    /// @notice Plays one whole lifecycle along a scripted path through the handler's own actions
+    ///         (each one checked against the ghost model as in the campaign), and checks that the job
+    ///         ended where the script leads. Paths 0..19: the two proven outcomes, cancel, expiry with
+    ///         a refund to a contract that rejects ETH, revocation after posting, an unanswered
+    ///         challenge (three sizes: default or release), no data, bad data, an answered challenge,
+    ///         the dishonest provider's missed attestation (matched or still open), bad evidence, a
+    ///         forged proof, a missed delivery (with and without an answered challenge), and the
+    ///         multi-party no-update, missing-committee and bad-share paths.
+    function playScenario(uint256 k) public {
+        if (_jobTerms.length >= maxJobs) return;
+        if (k <= 1) return _scenarioHonest(PLAN_GOOD, 0);
+        if (k == 2) return _scenarioCancel();
+        if (k == 3) return _scenarioExpired();
+        if (k == 4) return _scenarioRevoked();
+        if (k <= 7) return _scenarioHonest(PLAN_WITHHELD, 0);
+        if (k == 8) return _scenarioHonest(PLAN_NO_DATA, 0);
+        if (k == 9) return _scenarioHonest(PLAN_BAD_DATA, 0);
+        if (k == 10) return _scenarioHonest(PLAN_HOST_CUT, 0);
+        if (k <= 16) return _scenarioDishonest(k - 11);
+        if (k == 17) return _scenarioHonest(PLAN_NO_UPDATES, 10);
+        if (k == 18) return _scenarioHonest(PLAN_NO_COMMITTEE, 10);
+        return _scenarioHonest(PLAN_BAD_SHARE, 10);
+    }
+
+    /// @dev Posts an ETH job of 1 ether with a day to bid, a day to attest and four days to deliver,
+    ///      of `shape` (see {_newTerms}; 10 is multi-party), refunding to the rejecting contract if
+    ///      asked, and gives it `plan`.
+    function _postScripted(uint8 shape, uint8 plan, bool rejectingRefund) internal returns (uint256 id) {
+        uint256 before = _jobTerms.length;
+        uint256 windows = uint256(1 days) + uint256(1 days) * 1e6 + uint256(4 days) * 1e12;
+        postJob(false, 1 ether, windows, uint8((uint256(shape) << 2) | (rejectingRefund ? 1 : 0)));
+        id = _jobTerms.length;
+        _check(id == before + 1, "scenario: post");
+        _ghost[id].plan = plan;
+    }
+
+    /// @dev Provider `index` bids half the ceiling a second after the posting (stake topped up).
+    function _bidScripted(uint256 id, uint256 index) internal {
+        _warpTo(_now() + 1);
+        uint256[3] memory providerSeeds = [uint256(3), 1, 2]; // seed % 3 = index, seed % 4 != 0
+        placeBid((id - 1) * 4, providerSeeds[index], uint256(0.5 ether) << 2);
+        _check(_ghost[id].leader == _providers[index], "scenario: bid");
+    }
+
+    function _expectStatus(uint256 id, JobStatus status, string memory path) internal {
+        _check(_ghost[id].status == status, string.concat("scenario ended elsewhere: ", path));
+    }
+
+    /// @dev The honest provider wins and follows the protocol; the buyer side follows `plan`.
+    function _scenarioHonest(uint8 plan, uint8 shape) internal {
+        uint256 id = _postScripted(shape, plan, false);
+        IJobMarket.JobTerms storage t = _jobTerms[id - 1];
+        _bidScripted(id, 0);
+        _warpTo(t.bidDeadline); // the honest provider attests at the end of the bid window
+        _expectStatus(id, JobStatus.Attested, "honest attestation");
+        if (t.parties > 1) return _multiPartyScripted(id, plan);
+        if (plan == PLAN_NO_DATA) {
+            _warpTo(uint256(t.dataDeadline) + 1);
+            _enforce(id, KEEPER);
+            return _expectStatus(id, JobStatus.BuyerDefaulted, "no data");
+        }
+        _recordDelivery(id, 0);
+        _honestFor(id); // a result, the enclave's statement, or a challenge
+        if (plan == PLAN_GOOD) {
+            return _expectStatus(id, id % 2 == 0 ? JobStatus.Completed : JobStatus.BelowThreshold, "proven");
+        }
+        if (plan == PLAN_BAD_DATA) return _expectStatus(id, JobStatus.BuyerDefaulted, "bad data");
+        _check(_deliveries[id].challengedAt != 0, "scenario: challenged");
+        if (plan == PLAN_HOST_CUT) {
+            for (uint256 i = 0; i < 3; i++) {
+                _serve(id, i, 0);
+            }
+            _honestFor(id);
+            return _expectStatus(id, id % 2 == 0 ? JobStatus.Completed : JobStatus.BelowThreshold, "answered");
+        }
+        _warpTo(_deliveries[id].challengedAt + _configs[t.configId].delivery.availabilityWindow() + 1);
+        _enforce(id, KEEPER);
+        _check(
+            _ghost[id].status == JobStatus.BuyerDefaulted || _ghost[id].status == JobStatus.Released,
+            "scenario ended elsewhere: lapsed challenge"
+        );
+    }
+
+    function _multiPartyScripted(uint256 id, uint8 plan) internal {
+        IJobMarket.JobTerms memory t = _jobTerms[id - 1];
+        IMultiPartyCoordinator.MultiPartySpec memory spec = _specOf(t);
+        if (plan == PLAN_NO_UPDATES) {
+            _warpTo(uint256(t.deliveryDeadline) + 1);
+            _enforce(id, KEEPER);
+            return _expectStatus(id, JobStatus.BuyerDefaulted, "no updates");
+        }
+        _recordUpdate(id, t, spec, 1); // party 0, then party 1 (see {_index})
+        _recordUpdate(id, t, spec, 1);
+        _honestFor(id); // the aggregate
+        _check(_records[id].aggregate, "scenario: aggregate");
+        if (plan == PLAN_NO_COMMITTEE) {
+            _warpTo(uint256(t.deliveryDeadline) + 1);
+            _enforce(id, KEEPER);
+            return _expectStatus(id, JobStatus.BuyerDefaulted, "no committee");
+        }
+        _recordShare(id, t, spec, 1); // member 0's share, bad under this plan
+        _warpTo(uint256(spec.shareDeadline) + 1); // the combiner names it once the window is over
+        _expectStatus(id, JobStatus.BuyerDefaulted, "bad share");
+    }
+
+    function _scenarioCancel() internal {
+        uint256 id = _postScripted(0, PLAN_GOOD, false);
+        cancelJob(id - 1, 0, 0);
+        _expectStatus(id, JobStatus.Cancelled, "cancel");
+    }
+
+    function _scenarioExpired() internal {
+        uint256 id = _postScripted(0, PLAN_GOOD, true);
+        _warpTo(uint256(_jobTerms[id - 1].bidDeadline) + 1);
+        _enforce(id, KEEPER);
+        _expectStatus(id, JobStatus.Expired, "expired");
+        _claimRefund(id, false);
+        _withdrawOwed(address(rejecter), address(0));
+    }
+
+    function _scenarioRevoked() internal {
+        uint256 id = _postScripted(0, PLAN_GOOD, false);
+        _bidScripted(id, 0);
+        governance(7, 0); // revokes the simulated measurement, after the posting
+        _warpTo(_jobTerms[id - 1].bidDeadline);
+        governance(9, 0); // allows it again
+        _expectStatus(id, JobStatus.Released, "revoked after posting");
+    }
+
+    /// @dev Provider 1 wins. Paths: 0 never attests (bidding closed first), 1 never attests (still
+    ///      open), 2 bad evidence, 3 a forged proof, 4 walks away, 5 challenges needlessly, is served,
+    ///      and walks away.
+    function _scenarioDishonest(uint256 path) internal {
+        uint256 id = _postScripted(0, PLAN_GOOD, false);
+        IJobMarket.JobTerms storage t = _jobTerms[id - 1];
+        address p = _providers[1];
+        _bidScripted(id, 1);
+        _warpTo(t.bidDeadline);
+        if (path <= 1) {
+            if (path == 0) closeBidding(id - 1);
+            _warpTo(uint256(t.attestDeadline) + 1);
+            _enforce(id, KEEPER);
+            return _expectStatus(id, JobStatus.Failed, "attestation missed");
+        }
+        _attestAs(id, p, path == 2 ? 3 : 0);
+        if (path == 2) return _expectStatus(id, JobStatus.Failed, "bad evidence");
+        _recordDelivery(id, 0);
+        if (path == 3) {
+            _submitResult(id, p, 2);
+            return _expectStatus(id, JobStatus.Failed, "forged proof");
+        }
+        if (path == 5) {
+            _challenge(id, p);
+            for (uint256 i = 0; i < 3; i++) {
+                _serve(id, i, 0);
+            }
+            _check(_deliveries[id].answeredAt != 0, "scenario: answered");
+        }
+        _warpTo(uint256(_ghost[id].deliveryDeadline) + _extension(id) + 1);
+        _enforce(id, KEEPER);
+        _expectStatus(id, JobStatus.Failed, "delivery missed");
     }
 
     function contracts() external view returns (JobMarket, ProviderRegistry, DevStakeToken) {
@@ -549,7 +678,10 @@ contract JobMarketHandler is MarketFixture {
 
     /// @notice The counts of the main actions, for a failure message.
     function report() external view returns (string memory out) {
-        string[12] memory names = [
+        string[15] memory names = [
+            "outcome:Expired",
+            "honest:result",
+            "challenge:answered",
             "postJob",
             "placeBid",
             "submitAttestation",
@@ -1805,10 +1937,12 @@ contract JobMarketHandler is MarketFixture {
         if (g.status == JobStatus.Open && _now() < t.bidDeadline) {
             // Bid, or (with a leader, half the time) let the bid window run out.
             if (g.leader != address(0) && (seed >> 28) % 2 == 0) _warpTo(uint256(t.bidDeadline) + (seed >> 29) % 2);
+            else if (g.leader == address(0) && (seed >> 28) % 8 == 1) cancelJob(id - 1, 0, seed >> 32); // the buyer changes its mind
             else placeBid(jobSeed, seed >> 8, seed >> 24);
         } else if (_canProgress(id, Step.Attest)) {
             if (g.leader != _providers[0] && (seed >> 30) % 8 == 0) {
-                // A dishonest winner that never attests.
+                // A dishonest winner that never attests (half the time someone closes the bidding first).
+                if (g.status == JobStatus.Open && (seed >> 33) % 2 == 0) closeBidding(id - 1);
                 _warpTo(uint256(t.attestDeadline) + 1);
             } else {
                 // Mostly valid evidence here (mode 0); one in four of the bad kinds (modes 3..6).

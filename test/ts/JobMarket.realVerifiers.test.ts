@@ -249,6 +249,15 @@ async function expectRefund(m: Market, job: AttestedJob, amount: bigint, remaini
 }
 
 /** The verifier's revert data, as EvidenceRejected reports it. */
+const BASE_FIELD = 21888242871839275222246405745257275088696311157297823662689037894645226208583n;
+
+const pointNotOnCurve = (segment: bigint, point: bigint) =>
+  encodeErrorResult({
+    abi: groth16TrainingVerifierAbi,
+    errorName: "Groth16TrainingPointNotOnCurve",
+    args: [segment, point],
+  });
+
 const segmentInvalid = (segment: bigint) =>
   encodeErrorResult({
     abi: groth16TrainingVerifierAbi,
@@ -416,17 +425,43 @@ describe("JobMarket outcomes with the real verifiers (Groth16 segment_test, dev 
     await expectProofRejected(m, job, result, segmentInvalid(0n));
   });
 
-  it("a proof point with a flipped byte (off the curve) fails the job the same way", async () => {
+  it("a proof point with a flipped byte (off the curve) fails the job with PointNotOnCurve, not as out of gas", async () => {
     const m = await loadRealMarket();
     const job = await realJob(m, RUN);
     const proven = await prove(m, job, RUN);
     const [first, ...rest] = proven.proofs;
     assert.ok(first);
+    // A.x of segment 0: the pairing precompile would burn all its gas on this point.
     const tampered = [[first[0] ^ 1n, ...first.slice(1)] as unknown as typeof first, ...rest];
     const result = await resultOf(m, job, proven, {
       proof: encodeTrainingProof(proven.commitments, tampered),
     });
-    await expectProofRejected(m, job, result, segmentInvalid(0n));
+    await expectProofRejected(m, job, result, pointNotOnCurve(0n, 0n));
+  });
+
+  it("a G2 point off the twist is named too", async () => {
+    const m = await loadRealMarket();
+    const job = await realJob(m, RUN);
+    const proven = await prove(m, job, RUN);
+    const last = proven.proofs.length - 1;
+    const B_Y_IMAG = 4;
+    const offTwist = proven.proofs.map((p, i) => (i === last ? p.map((v, k) => (k === B_Y_IMAG ? v ^ 1n : v)) : p));
+    const result = await resultOf(m, job, proven, {
+      proof: encodeTrainingProof(proven.commitments, offTwist as typeof proven.proofs),
+    });
+    await expectProofRejected(m, job, result, pointNotOnCurve(BigInt(last), 1n));
+  });
+
+  it("a coordinate not reduced mod p (the same point plus p) is named too", async () => {
+    const m = await loadRealMarket();
+    const job = await realJob(m, RUN);
+    const proven = await prove(m, job, RUN);
+    const C_Y = 7;
+    const unreduced = proven.proofs.map((p, i) => (i === 0 ? p.map((v, k) => (k === C_Y ? v + BASE_FIELD : v)) : p));
+    const result = await resultOf(m, job, proven, {
+      proof: encodeTrainingProof(proven.commitments, unreduced as typeof proven.proofs),
+    });
+    await expectProofRejected(m, job, result, pointNotOnCurve(0n, 2n));
   });
 
   it("a below-threshold proof claimed as threshold met fails the job (the last segment proves the outcome)", async () => {
