@@ -59,9 +59,8 @@ rows.push({
   snapshot: false,
 });
 
-// Multi-party transactions (recordUpdate, recordAggregate, recordShare, the coordinator's settlement)
-// are not measured here while MultiPartyCoordinator is being reworked (member bonds, attributable
-// shares): its owner adds them back against the new API.
+// Multi-party transactions (the coordinator's records, member bonds, committee faults and each
+// multi-party settlement, keys mp_*) are measured with the rest in bench/lifecycleGas.ts.
 
 // The real lifecycle: the real quote check and a real Groth16 proof, in a config of its own.
 console.log("Building the real training circuits (cached in build/circuits after the first run)…");

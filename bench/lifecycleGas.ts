@@ -1,4 +1,5 @@
-// The gas of every market transaction and of each outcome's settlement, measured on a fresh
+// The gas of every market transaction and of the settlement of each outcome of docs/OUTCOMES.md
+// (single- and multi-party, each checked for the status it reaches), measured on a fresh
 // in-process chain (Hardhat EDR, osaka) with the LocalDevnet Ignition deployment and the
 // TestTrainingVerifier double in its config (proof verification excluded; bench:gas adds the real
 // Groth16 verifier on top). Shared by `npm run bench:gas` and the gas snapshot check
@@ -19,6 +20,7 @@ import {
   hexToBytes,
   keccak256,
   parseEther,
+  parseEventLogs,
   type TransactionReceipt,
   toBytes,
   toHex,
@@ -36,13 +38,22 @@ import {
 import {
   type Deployment,
   deliveryDataHash,
+  ETH,
   FailureReason,
   FIELD_MODULUS,
+  hashMultiPartySpec,
+  indexMask,
   JobStatus,
   type JobTerms,
+  type MultiPartySpec,
+  nameOf,
+  SIMULATED_MEASUREMENT,
   signCancelJob,
+  signCommitteeBadShares,
   signExtendDelivery,
   signJobFailure,
+  signMultiPartyAggregate,
+  signMultiPartyResult,
   signPermit,
   signRecordDelivery,
   signTrainingResult,
@@ -511,6 +522,432 @@ export async function measureMarketGas(connection: NetworkConnection) {
       },
     ]),
   );
+
+  // ----- Every other outcome of docs/OUTCOMES.md, each row checked for the status it measures -----
+  // Appended after the rows above (so their values cannot move), on jobs posted under the config
+  // just published (a job must name the current config).
+  const configId = await market.read.currentConfigId();
+  const jobEndEvents = ["JobFailed", "JobDefaulted", "JobReleased"] as const;
+  /** Throws unless the job is in `status` (and, when given, `receipt` ended it for `reason`). */
+  const expectStatus = async (
+    label: string,
+    jobId: bigint,
+    status: JobStatus,
+    ended?: { receipt: TransactionReceipt; reason: FailureReason },
+  ) => {
+    const actual = await market.read.statusOf([jobId]);
+    if (actual !== status)
+      throw new Error(
+        `gas: job "${label}" is ${nameOf(JobStatus, actual)} (${actual}), not ${nameOf(JobStatus, status)}`,
+      );
+    if (!ended) return;
+    const logs = parseEventLogs({ abi: market.abi, logs: ended.receipt.logs, eventName: [...jobEndEvents] });
+    const reasons = logs
+      .filter((l) => l.address.toLowerCase() === market.address.toLowerCase() && l.args.jobId === jobId)
+      .map((l) => l.args.reason);
+    if (reasons.length !== 1 || reasons[0] !== ended.reason)
+      throw new Error(
+        `gas: job "${label}" ended for [${reasons.map((r) => nameOf(FailureReason, r)).join(", ")}], not ${nameOf(FailureReason, ended.reason)}`,
+      );
+  };
+  /** Measures a transaction that ends `job` in `status` for `reason`, and checks that it did. */
+  const measureOutcome = async (
+    key: string,
+    note: string,
+    tx: Promise<Hex>,
+    job: { label: string; jobId: bigint },
+    status: JobStatus,
+    reason?: FailureReason,
+  ) => {
+    const receipt = await measure(key, note, tx);
+    await expectStatus(job.label, job.jobId, status, reason === undefined ? undefined : { receipt, reason });
+    return receipt;
+  };
+  /** Throws unless a record reads back as written. */
+  const expectEqual = <T>(what: string, actual: T, expected: T) => {
+    if (actual !== expected) throw new Error(`gas: ${what} is ${String(actual)}, not ${String(expected)}`);
+  };
+  /** The provider withdraws a fee credited to it (unmeasured), so every settlement credits from zero. */
+  const withdrawFee = () =>
+    confirm(
+      publicClient,
+      market.write.withdrawOwed([ETH, providerA.account.address], { account: providerA.account }),
+    );
+  /** Posted under the current config, bid on at 0.5, bidding over (not yet attested). */
+  const matchedJob = async (label: string) => {
+    const job = await post(await newJob(label, { configId }));
+    await confirm(publicClient, bid(job, parseEther("0.5")));
+    await increaseTo(job.terms.bidDeadline);
+    return job;
+  };
+
+  // Released (EvidenceRevoked): governance revokes the Simulated measurement after the job was
+  // posted; the provider's attestation then releases the job. The measurement is allow-listed again
+  // at once (same expiry), so nothing measured later (bench:gas's real lifecycle) sees it revoked.
+  const enclaveRegistry = await viem.getContractAt("EnclaveRegistry", deployment.enclaveRegistry);
+  const revoked = await matchedJob("revoked");
+  const simulated = await enclaveRegistry.read.measurementOf([TeeType.Simulated, SIMULATED_MEASUREMENT]);
+  await confirm(
+    publicClient,
+    enclaveRegistry.write.revokeMeasurement([TeeType.Simulated, SIMULATED_MEASUREMENT]),
+  );
+  await measureOutcome(
+    "submitAttestation_revokedReleased",
+    "Released (EvidenceRevoked): measurement revoked after posting; quote checked, collateral released, nobody paid",
+    attest(revoked, labelledEnclave("revoked")),
+    revoked,
+    JobStatus.Released,
+    FailureReason.EvidenceRevoked,
+  );
+  await confirm(
+    publicClient,
+    enclaveRegistry.write.allowMeasurement([TeeType.Simulated, SIMULATED_MEASUREMENT, simulated.expiresAt]),
+  );
+  const restored = await enclaveRegistry.read.measurementOf([TeeType.Simulated, SIMULATED_MEASUREMENT]);
+  if (restored.revokedAt !== 0n || restored.expiresAt !== simulated.expiresAt)
+    throw new Error("gas: the Simulated measurement was not allow-listed again");
+
+  // Failed (AttestationRejected): evidence bound to another job (a replayed quote). The quote is
+  // verified in full; its report data then differs from this job's binding.
+  const rejected = await matchedJob("rejected");
+  await measureOutcome(
+    "submitAttestation_rejected",
+    "Failed (AttestationRejected): quote bound to another job (full quote check, then report data mismatch): slash + refund credit",
+    market.write.submitAttestation(
+      [
+        rejected.jobId,
+        rejected.terms,
+        ...simulatedAttestationArgs({
+          chainId,
+          deployment,
+          jobId: rejected.jobId + 1n,
+          enclave: labelledEnclave("rejected"),
+        }),
+      ],
+      { account: providerA.account },
+    ),
+    rejected,
+    JobStatus.Failed,
+    FailureReason.AttestationRejected,
+  );
+
+  // Released (DataUnavailable): a challenged delivery larger than the pinned DataDelivery's
+  // maxServableBytes (the default 256 KiB: one blob declared 1 byte larger, never served) lapses.
+  const large = await matchedJob("unavailable large");
+  const largeEnclave = labelledEnclave("unavailable large");
+  await confirm(publicClient, attest(large, largeEnclave));
+  const maxServable = await dataDelivery.read.maxServableBytes();
+  await confirm(
+    publicClient,
+    recordDelivery(large, { blobIds: [labelled("unavailable large blob 0")], sizes: [maxServable + 1n] }),
+  );
+  expectEqual("isServable of the large delivery", await dataDelivery.read.isServable([large.jobId]), false);
+  await confirm(
+    publicClient,
+    dataDelivery.write.challengeDelivery([large.jobId, large.terms], { account: providerA.account }),
+  );
+  await increaseTo(large.terms.deliveryDeadline + (await dataDelivery.read.availabilityWindow()) + 1n);
+  await measureOutcome(
+    "enforceDeadline_dataUnavailableReleased",
+    `challenge lapsed, delivery > maxServableBytes (${maxServable.toLocaleString("en-US")} B, the default): Released (DataUnavailable)`,
+    market.write.enforceDeadline([large.jobId, large.terms], { account: relayer.account }),
+    large,
+    JobStatus.Released,
+    FailureReason.DataUnavailable,
+  );
+
+  // Multi-party jobs (MultiPartyCoordinator): 3 data parties, a 2-of-3 committee (wallets 5–10),
+  // deadlines 10 minutes apart after the attestation deadline, as in test/ts/MultiParty.test.ts.
+  const coordinator = await viem.getContractAt(
+    "MultiPartyCoordinator",
+    deployment.multiPartyCoordinator ?? "0x",
+  );
+  const mpWallets = (await viem.getWalletClients()).slice(5, 11);
+  const parties = mpWallets.slice(0, 3);
+  const members = mpWallets.slice(3, 6);
+  if (parties.length !== 3 || members.length !== 3) throw new Error("gas: need 11 accounts");
+  const at = <T>(list: readonly T[], i: number): T => {
+    const item = list[i];
+    if (item === undefined) throw new Error(`gas: no element ${i}`);
+    return item;
+  };
+  const MEMBER_BOND = parseEther("0.3");
+  /** A 2,400-byte share blob (a real share of one ciphertext under a 2048-bit key is about 2.4 KB). */
+  const SHARE_BYTES = 2_400;
+  type MultiPartyJob = Job & { spec: MultiPartySpec; enclave: SimulatedEnclave };
+  /** A 3-party job with a 2-of-3 committee (bonded by every member when `memberBond`), bid on and attested. */
+  const multiPartyJob = async (
+    label: string,
+    memberBond = 0n,
+    onBond?: (job: Job & { spec: MultiPartySpec }, i: number, tx: Promise<Hex>) => Promise<unknown>,
+  ): Promise<MultiPartyJob> => {
+    const job = await newJob(label, { configId });
+    const updateDeadline = job.terms.attestDeadline + 600n;
+    const spec: MultiPartySpec = {
+      dataParties: parties.map((w) => w.account.address),
+      committee: members.map((w) => w.account.address),
+      committeeKeys: members.map((_, i) => labelled(`committee x25519 key ${i}`)),
+      updateDeadline,
+      aggregateDeadline: updateDeadline + 600n,
+      shareDeadline: updateDeadline + 1_200n,
+      memberBond,
+    };
+    const terms: JobTerms = {
+      ...job.terms,
+      parties: 3,
+      threshold: 2,
+      committeeSize: 3,
+      committeeHash: hashMultiPartySpec(spec),
+    };
+    const posted = { ...(await post({ ...job, terms })), spec };
+    if (memberBond !== 0n) {
+      for (const [i, member] of members.entries()) {
+        const tx = coordinator.write.depositBond([posted.jobId, terms, spec, BigInt(i)], {
+          account: member.account,
+          value: memberBond,
+        });
+        await (onBond ? onBond(posted, i, tx) : confirm(publicClient, tx));
+      }
+      const [bonded] = await coordinator.read.bondsOf([posted.jobId]);
+      expectEqual(`job "${label}" bonded members`, bonded, indexMask([0, 1, 2]));
+    }
+    await confirm(publicClient, bid(posted, parseEther("0.5")));
+    await increaseTo(terms.bidDeadline);
+    const enclave = labelledEnclave(label);
+    await confirm(publicClient, attest(posted, enclave));
+    await expectStatus(label, posted.jobId, JobStatus.Attested);
+    return { ...posted, enclave };
+  };
+  const updateHash = (job: MultiPartyJob, i: number) => labelled(`${job.label} update ${i}`);
+  const recordUpdate = (job: MultiPartyJob, i: number) =>
+    coordinator.write.recordUpdate([job.jobId, job.terms, job.spec, BigInt(i), updateHash(job, i)], {
+      account: at(parties, i).account,
+    });
+  const aggregateHash = (job: MultiPartyJob) => labelled(`${job.label} aggregate`);
+  const MASK_0_2 = indexMask([0, 2]);
+  const recordAggregate = async (job: MultiPartyJob) =>
+    coordinator.write.recordAggregate(
+      [
+        job.jobId,
+        job.terms,
+        job.spec,
+        aggregateHash(job),
+        MASK_0_2,
+        await signMultiPartyAggregate({
+          signer: job.enclave.signer,
+          chainId,
+          coordinator: coordinator.address,
+          jobId: job.jobId,
+          aggregateHash: aggregateHash(job),
+          includedMask: MASK_0_2,
+        }),
+      ],
+      { account: providerA.account },
+    );
+  /** Parties 0 and 2 record updates (party 1 drops out), time passes the update deadline, the aggregate is recorded. */
+  const aggregated = async (job: MultiPartyJob) => {
+    for (const i of [0, 2]) await confirm(publicClient, recordUpdate(job, i));
+    await increaseTo(job.spec.updateDeadline + 1n);
+    await confirm(publicClient, recordAggregate(job));
+  };
+  const shareHash = (job: MultiPartyJob, i: number) => labelled(`${job.label} share ${i}`);
+  const recordShare = (job: MultiPartyJob, i: number) =>
+    coordinator.write.recordShare([job.jobId, job.terms, job.spec, BigInt(i), shareHash(job, i)], {
+      account: at(members, i).account,
+    });
+  const shareBytes = (job: MultiPartyJob, i: number) => labelledBytes(`${job.label} share ${i}`, SHARE_BYTES);
+  const publishShare = (job: MultiPartyJob, i: number, bytes = shareBytes(job, i)) =>
+    coordinator.write.publishShare([job.jobId, job.terms, job.spec, BigInt(i), bytesToHex(bytes)], {
+      account: at(members, i).account,
+    });
+  const MULTI_PARTY_MODEL = labelled("multi-party C_K");
+  /** submitResult with the enclave's MultiPartyResult over the recorded aggregate as the proof. */
+  const multiPartyResult = async (job: MultiPartyJob) => {
+    const r = {
+      modelCommitment: MULTI_PARTY_MODEL,
+      modelCiphertextHash: labelled(`ciphertext ${job.label}`),
+      thresholdMet: true,
+      proof: await signMultiPartyResult({
+        signer: job.enclave.signer,
+        chainId,
+        coordinator: coordinator.address,
+        jobId: job.jobId,
+        specHash: job.terms.specHash,
+        aggregateHash: aggregateHash(job),
+        modelCommitment: MULTI_PARTY_MODEL,
+      }),
+    };
+    const enclaveSignature = await signTrainingResult({
+      enclaveKey: job.enclave.signer,
+      chainId,
+      jobMarket: market.address,
+      jobId: job.jobId,
+      ...r,
+    });
+    return market.write.submitResult([job.jobId, job.terms, { ...r, enclaveSignature }], {
+      account: providerA.account,
+    });
+  };
+
+  // Without bonds, Completed: two updates, the aggregate, two share hashes (the quorum), the result.
+  const mp = await multiPartyJob("mp");
+  await measure(
+    "mp_recordUpdate_first",
+    "multi-party: a data party's first update hash of the job (checks the spec's structure once)",
+    recordUpdate(mp, 0),
+  );
+  expectEqual("mp update 0", await coordinator.read.updateHashOf([mp.jobId, 0n]), updateHash(mp, 0));
+  await measure("mp_recordUpdate", "multi-party: a further data party's update hash", recordUpdate(mp, 2));
+  expectEqual("mp update 2", await coordinator.read.updateHashOf([mp.jobId, 2n]), updateHash(mp, 2));
+  await increaseTo(mp.spec.updateDeadline + 1n);
+  await measure(
+    "mp_recordAggregate",
+    "multi-party: the provider records the aggregate hash, vouched for by the enclave's EIP-712 signature",
+    recordAggregate(mp),
+  );
+  expectEqual("mp aggregate", await coordinator.read.aggregateHashOf([mp.jobId]), aggregateHash(mp));
+  await measure(
+    "mp_recordShare",
+    "multi-party, no bonds: a member's first decryption-share hash (below the quorum)",
+    recordShare(mp, 1),
+  );
+  expectEqual("mp share 1", await coordinator.read.shareHashOf([mp.jobId, 1n]), shareHash(mp, 1));
+  await confirm(publicClient, recordShare(mp, 2));
+  expectEqual("mp quorum", await coordinator.read.quorumReached([mp.jobId]), true);
+  await measureOutcome(
+    "mp_submitResult",
+    "multi-party Completed: quorum checked, the enclave's signed result over the aggregate, collateral released",
+    multiPartyResult(mp),
+    mp,
+    JobStatus.Completed,
+  );
+
+  // With bonds (every member 0.3 ETH), Completed: shares published on-chain; every bond returned.
+  const bonded = await multiPartyJob("mp bonded", MEMBER_BOND, async (job, i, tx) => {
+    if (i !== 0) return confirm(publicClient, tx);
+    await measure("mp_depositBond", "multi-party: a committee member's first ETH bond of the job", tx);
+    const [mask] = await coordinator.read.bondsOf([job.jobId]);
+    expectEqual("mp bonded mask after the first bond", mask, indexMask([0]));
+  });
+  await aggregated(bonded);
+  await measure(
+    "mp_publishShare",
+    `multi-party, bonded: a member's first share published as calldata (${SHARE_BYTES.toLocaleString("en-US")} B), hash recorded`,
+    publishShare(bonded, 0),
+  );
+  expectEqual(
+    "mp bonded share 0",
+    await coordinator.read.shareHashOf([bonded.jobId, 0n]),
+    keccak256(shareBytes(bonded, 0)),
+  );
+  await confirm(publicClient, publishShare(bonded, 1));
+  await confirm(publicClient, multiPartyResult(bonded));
+  await expectStatus("mp bonded", bonded.jobId, JobStatus.Completed);
+  await measure(
+    "mp_settleBonds",
+    "multi-party, Completed: all 3 bonds credited back to their members (pull)",
+    coordinator.write.settleBonds([bonded.jobId, bonded.terms, bonded.spec], { account: relayer.account }),
+  );
+  expectEqual(
+    "mp bonded settlement",
+    String(await coordinator.read.bondsOf([bonded.jobId])),
+    String([indexMask([0, 1, 2]), 0n, true]),
+  );
+
+  // BuyerDefaulted (CommitteeBadShares): member 0 publishes garbage, member 1 a valid share, member 2
+  // nothing; after the share window the combiner's statement names member 0 and defaults the job.
+  const badShares = await multiPartyJob("mp bad shares", MEMBER_BOND);
+  await aggregated(badShares);
+  const garbage = labelledBytes("mp bad shares garbage 0", SHARE_BYTES);
+  await confirm(publicClient, publishShare(badShares, 0, garbage));
+  await confirm(publicClient, publishShare(badShares, 1));
+  await increaseTo(badShares.spec.shareDeadline + 1n);
+  const badMembers = indexMask([0]);
+  const committeeSignature = await signCommitteeBadShares({
+    signer: badShares.enclave.signer,
+    chainId,
+    coordinator: coordinator.address,
+    jobId: badShares.jobId,
+    aggregateHash: aggregateHash(badShares),
+    badMembers,
+    badShareHashes: [keccak256(garbage)],
+  });
+  const failureSignature = await signJobFailure({
+    enclaveKey: badShares.enclave.signer,
+    chainId,
+    jobMarket: market.address,
+    jobId: badShares.jobId,
+    statement: {
+      reason: FailureReason.CommitteeBadShares,
+      dataHash: aggregateHash(badShares),
+      faultyMembers: badMembers,
+    },
+  });
+  await measureOutcome(
+    "mp_reportBadShares",
+    "BuyerDefaulted (CommitteeBadShares): combiner-signed statement, faults recorded, relayed to the market: fee credited, collateral released",
+    coordinator.write.reportBadShares(
+      [badShares.jobId, badShares.terms, badShares.spec, badMembers, committeeSignature, failureSignature],
+      { account: providerA.account },
+    ),
+    badShares,
+    JobStatus.BuyerDefaulted,
+    FailureReason.CommitteeBadShares,
+  );
+  expectEqual(
+    "mp bad shares faults",
+    (await coordinator.read.bondsOf([badShares.jobId]))[1],
+    indexMask([0, 2]),
+  );
+  await withdrawFee();
+
+  // BuyerDefaulted (CommitteeDeadlineMissed), bonded: one share of the two needed; the missing
+  // members are reported, the deadline enforced by a relayer, two bonds forfeited.
+  const missed = await multiPartyJob("mp committee missed", MEMBER_BOND);
+  await aggregated(missed);
+  await confirm(publicClient, publishShare(missed, 0));
+  await increaseTo(missed.spec.shareDeadline + 1n);
+  await measure(
+    "mp_reportMissingShares",
+    "multi-party: after the share window, the members without a share are recorded at fault",
+    coordinator.write.reportMissingShares([missed.jobId, missed.terms, missed.spec], {
+      account: providerA.account,
+    }),
+  );
+  expectEqual("mp missed faults", (await coordinator.read.bondsOf([missed.jobId]))[1], indexMask([1, 2]));
+  await increaseTo(missed.terms.deliveryDeadline + 1n);
+  await measureOutcome(
+    "mp_enforceDeadline_committeeMissed",
+    "BuyerDefaulted (CommitteeDeadlineMissed) by anyone: aggregate recorded, 1 of 2 shares; fee credited, collateral released",
+    market.write.enforceDeadline([missed.jobId, missed.terms], { account: relayer.account }),
+    missed,
+    JobStatus.BuyerDefaulted,
+    FailureReason.CommitteeDeadlineMissed,
+  );
+  await withdrawFee();
+  await measure(
+    "mp_settleBonds_forfeit",
+    "multi-party, BuyerDefaulted: 1 bond returned, 2 forfeited (70 % to the provider, 30 % to the treasury)",
+    coordinator.write.settleBonds([missed.jobId, missed.terms, missed.spec], { account: relayer.account }),
+  );
+  expectEqual(
+    "mp missed settlement",
+    String(await coordinator.read.bondsOf([missed.jobId])),
+    String([indexMask([0, 1, 2]), indexMask([1, 2]), true]),
+  );
+
+  // BuyerDefaulted (NoDataDelivered), multi-party: no party recorded an update.
+  const noUpdates = await multiPartyJob("mp no updates");
+  await increaseTo(noUpdates.terms.deliveryDeadline + 1n);
+  await measureOutcome(
+    "mp_enforceDeadline_noUpdates",
+    "BuyerDefaulted (NoDataDelivered) by anyone: no party update recorded; fee credited, collateral released",
+    market.write.enforceDeadline([noUpdates.jobId, noUpdates.terms], { account: relayer.account }),
+    noUpdates,
+    JobStatus.BuyerDefaulted,
+    FailureReason.NoDataDelivered,
+  );
+  await withdrawFee();
 
   const statuses: [string, bigint, number][] = [
     ["lifecycle", job1.jobId, JobStatus.Completed],

@@ -1696,7 +1696,8 @@ contract JobMarketHandler is MarketFixture {
             // compromised platform would be patched: most jobs run under an allowed measurement.
             if (mode <= 8) {
                 enclaves.revokeMeasurement(TeeType.Simulated, SIMULATED_MEASUREMENT);
-                _simRevokedAt = uint64(_now());
+                // A second revocation keeps the first time (the registry records the earliest).
+                if (_simRevokedAt == 0) _simRevokedAt = uint64(_now());
                 _count("governance:measurementRevoked");
             } else {
                 enclaves.allowMeasurement(TeeType.Simulated, SIMULATED_MEASUREMENT, SIMULATED_MEASUREMENT_EXPIRY);

@@ -445,7 +445,9 @@ describe("JobMarket outcomes with the real verifiers (Groth16 segment_test, dev 
     const proven = await prove(m, job, RUN);
     const last = proven.proofs.length - 1;
     const B_Y_IMAG = 4;
-    const offTwist = proven.proofs.map((p, i) => (i === last ? p.map((v, k) => (k === B_Y_IMAG ? v ^ 1n : v)) : p));
+    const offTwist = proven.proofs.map((p, i) =>
+      i === last ? p.map((v, k) => (k === B_Y_IMAG ? v ^ 1n : v)) : p,
+    );
     const result = await resultOf(m, job, proven, {
       proof: encodeTrainingProof(proven.commitments, offTwist as typeof proven.proofs),
     });
@@ -457,7 +459,9 @@ describe("JobMarket outcomes with the real verifiers (Groth16 segment_test, dev 
     const job = await realJob(m, RUN);
     const proven = await prove(m, job, RUN);
     const C_Y = 7;
-    const unreduced = proven.proofs.map((p, i) => (i === 0 ? p.map((v, k) => (k === C_Y ? v + BASE_FIELD : v)) : p));
+    const unreduced = proven.proofs.map((p, i) =>
+      i === 0 ? p.map((v, k) => (k === C_Y ? v + BASE_FIELD : v)) : p,
+    );
     const result = await resultOf(m, job, proven, {
       proof: encodeTrainingProof(proven.commitments, unreduced as typeof proven.proofs),
     });

@@ -197,6 +197,14 @@ describe("Groth16TrainingVerifier with real segment proofs (segment_test, S = 2)
       "Groth16TrainingSegmentInvalid",
       [segment],
     );
+  /** `point` 0: A, 1: B, 2: C. */
+  const expectNotOnCurve = (c: Claim, p: Hex, segment: bigint, point: bigint) =>
+    viem.assertions.revertWithCustomErrorWithArgs(
+      verify(c, p),
+      m.zkVerifier,
+      "Groth16TrainingPointNotOnCurve",
+      [segment, point],
+    );
 
   before(async () => {
     m = await networkHelpers.loadFixture(deployZkVerifier);
@@ -295,22 +303,28 @@ describe("Groth16TrainingVerifier with real segment proofs (segment_test, S = 2)
     assert.ok(gas > BigInt(floor), "two pairing checks cost at least the precompile floor");
   });
 
-  it("rejects a tampered proof point (A, B, C) with SegmentInvalid(s), a truncated encoding without data", async () => {
+  it("rejects a tampered proof point (A, B, C): on its curve SegmentInvalid(s), off it PointNotOnCurve(s, point); a truncated encoding without data", async () => {
     const p = proven.proofs;
     const enc = (proofs: ProofWords[]) => encodeTrainingProof(proven.commitments, proofs);
     const w = (s: number, i: number) => (p[s] as ProofWords)[i] as bigint;
-    // A negated (still on the curve), segment 0.
+    // A negated (still on the curve), segment 0: only the pairing can tell.
     await expectSegmentInvalid(claim, enc(withWord(p, 0, 1, BASE_Q - w(0, 1))), 0n);
-    // A.x + 1: not a curve point, segment 1.
-    await expectSegmentInvalid(claim, enc(withWord(p, 1, 0, w(1, 0) + 1n)), 1n);
-    // C negated, segment 1; C.y + 1, segment 0.
+    // A.x + 1: not a curve point, segment 1 (the pairing precompile would burn all its gas on it).
+    await expectNotOnCurve(claim, enc(withWord(p, 1, 0, w(1, 0) + 1n)), 1n, 0n);
+    // C negated, segment 1 (on the curve); C.y + 1, segment 0 (off it).
     await expectSegmentInvalid(claim, enc(withWord(p, 1, 7, BASE_Q - w(1, 7))), 1n);
-    await expectSegmentInvalid(claim, enc(withWord(p, 0, 7, w(0, 7) + 1n)), 0n);
-    // B: a coordinate changed (off the twist), and the two halves of B.x swapped.
-    await expectSegmentInvalid(claim, enc(withWord(p, 0, 2, w(0, 2) + 1n)), 0n);
-    await expectSegmentInvalid(claim, enc(withWord(withWord(p, 1, 2, w(1, 3)), 1, 3, w(1, 2))), 1n);
-    // A coordinate at or above the base field modulus.
-    await expectSegmentInvalid(claim, enc(withWord(p, 0, 0, w(0, 0) + BASE_Q)), 0n);
+    await expectNotOnCurve(claim, enc(withWord(p, 0, 7, w(0, 7) + 1n)), 0n, 2n);
+    // B: a coordinate changed (off the twist), and the two halves of B.x swapped (off it too).
+    await expectNotOnCurve(claim, enc(withWord(p, 0, 2, w(0, 2) + 1n)), 0n, 1n);
+    await expectNotOnCurve(claim, enc(withWord(withWord(p, 1, 2, w(1, 3)), 1, 3, w(1, 2))), 1n, 1n);
+    // B negated (y → −y in F_p2, still on the twist): the pairing rejects it.
+    await expectSegmentInvalid(
+      claim,
+      enc(withWord(withWord(p, 0, 4, (BASE_Q - w(0, 4)) % BASE_Q), 0, 5, (BASE_Q - w(0, 5)) % BASE_Q)),
+      0n,
+    );
+    // A coordinate at or above the base field modulus (the same point otherwise).
+    await expectNotOnCurve(claim, enc(withWord(p, 0, 0, w(0, 0) + BASE_Q)), 0n, 0n);
     // Bytes that do not decode as (uint256[], uint256[8][]).
     await viem.assertions.revert(verify(claim, proof.slice(0, -64) as Hex));
     // Sanity: the untampered run still verifies.
