@@ -1804,11 +1804,12 @@ function modexpPrice(
   const maxLength = Math.max(baseLength, modulusLength);
   const words = BigInt(Math.ceil(maxLength / 8));
   const complexity = maxLength > 32 ? 2n * words * words : 16n;
-  const low = exponent & ((1n << 256n) - 1n);
-  const lowBits = BigInt(low.toString(2).length) - (low === 0n ? 1n : 0n);
+  // The bit length counted is that of the exponent's FIRST 32 bytes (its most significant ones).
+  const head = exponentLength <= 32 ? exponent : exponent >> BigInt(8 * (exponentLength - 32));
+  const headBits = head === 0n ? 0n : BigInt(head.toString(2).length);
   let iterations: bigint;
-  if (exponentLength <= 32) iterations = exponent === 0n ? 0n : lowBits - 1n;
-  else iterations = 16n * BigInt(exponentLength - 32) + (low === 0n ? 0n : lowBits - 1n);
+  if (exponentLength <= 32) iterations = head === 0n ? 0n : headBits - 1n;
+  else iterations = 16n * BigInt(exponentLength - 32) + (head === 0n ? 0n : headBits - 1n);
   if (iterations < 1n) iterations = 1n;
   const price = complexity * iterations;
   return price > 500n ? price : 500n;
