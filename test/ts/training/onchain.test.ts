@@ -325,6 +325,13 @@ describe("Groth16TrainingVerifier with real segment proofs (segment_test, S = 2)
     );
     // A coordinate at or above the base field modulus (the same point otherwise).
     await expectNotOnCurve(claim, enc(withWord(p, 0, 0, w(0, 0) + BASE_Q)), 0n, 0n);
+    // The point at infinity, (0, 0) for A and all zeros for B, is a valid encoding the precompiles
+    // accept: the pairing, not the curve check, rejects it.
+    await expectSegmentInvalid(claim, enc(withWord(withWord(p, 0, 0, 0n), 0, 1, 0n)), 0n);
+    const zeroB = [2, 3, 4, 5].reduce((q, k) => withWord(q, 1, k, 0n), p);
+    await expectSegmentInvalid(claim, enc(zeroB), 1n);
+    // A G2 coordinate at or above the modulus.
+    await expectNotOnCurve(claim, enc(withWord(p, 1, 5, w(1, 5) + BASE_Q)), 1n, 1n);
     // Bytes that do not decode as (uint256[], uint256[8][]).
     await viem.assertions.revert(verify(claim, proof.slice(0, -64) as Hex));
     // Sanity: the untampered run still verifies.
