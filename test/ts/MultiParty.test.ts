@@ -1608,6 +1608,45 @@ describe("Committee bonds (issue 12, finding 2): faulty members are slashed, nev
     assert.equal(expected.toProvider + expected.toTreasury, 3n * BOND);
   });
 
+  it("attack: bad shares cannot be reported before an aggregate exists (nothing was decrypted yet)", async () => {
+    const m = await loadMarket();
+    const job = await attestedMultiPartyJob(m, { memberBond: BOND });
+    await updatesWithDropout(m, job);
+    const args = await badSharesArgs(m, job, [0], { hashes: [keccak256(toBytes("some share"))] });
+    await viem.assertions.revertWithCustomErrorWithArgs(
+      reportBadShares(m, args),
+      m.multiPartyCoordinator,
+      "MultiPartyAggregateNotRecorded",
+      [job.jobId],
+    );
+  });
+
+  it("a valid multi-party result verifies only for its own market and chain", async () => {
+    const m = await loadMarket();
+    const job = await attestedMultiPartyJob(m);
+    await updatesWithDropout(m, job);
+    await recordAggregate(m, job, AGGREGATE, MASK_0_2);
+    await recordShare(m, job, 0, recordedHashOf(shareBytes(0)));
+    await recordShare(m, job, 1, recordedHashOf(shareBytes(1)));
+    const proof = await multiPartyProof(m, job);
+    const claim = {
+      chainId: BigInt(m.chainId),
+      market: m.jobMarket.address,
+      jobId: job.jobId,
+      provider: m.provider.account.address,
+      specHash: job.terms.specHash,
+      datasetCommitment: job.terms.datasetCommitment,
+      evalCommitment: job.terms.evalCommitment,
+      qualityThreshold: job.terms.qualityThreshold,
+      modelCommitment: MODEL,
+      thresholdMet: true,
+    };
+    const verify = (c: typeof claim) => m.multiPartyCoordinator.read.verifyTraining([c, proof]);
+    assert.equal(await verify(claim), true, "its own market and chain");
+    assert.equal(await verify({ ...claim, market: m.stranger.account.address }), false, "another market");
+    assert.equal(await verify({ ...claim, chainId: claim.chainId + 1n }), false, "another chain");
+  });
+
   it("attack: a provider cannot get members slashed — missing shares only when the committee's own records show it", async () => {
     const m = await loadMarket();
     const c = m.multiPartyCoordinator;
