@@ -343,6 +343,30 @@ function snarkLogger(verbose: boolean | undefined, prefix: string) {
   };
 }
 
+/**
+ * snarkjs's `zkey verify` run by verifyZkey.ts in a child process, which leaves the powers of tau
+ * file open (see there); stderr is passed through when verbose and returned for the error message.
+ */
+function verifyZkeyInChild(
+  r1cs: string,
+  ptau: string,
+  zkey: string,
+  verbose: boolean | undefined,
+): Promise<{ code: number; stderr: string }> {
+  const script = join(import.meta.dirname, "verifyZkey.ts");
+  const args = [script, r1cs, ptau, zkey, ...(verbose ? ["--verbose"] : [])];
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, args, { stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (d: Buffer) => {
+      if (verbose) process.stderr.write(d);
+      stderr += d.toString();
+    });
+    child.on("error", reject);
+    child.on("close", (code) => resolvePromise({ code: code ?? 1, stderr }));
+  });
+}
+
 /** snarkjs signals some failures by returning -1 or false instead of throwing. */
 function check(result: unknown, what: string, errors: readonly string[]) {
   if (result === -1 || result === false) {
@@ -653,12 +677,12 @@ async function buildOne(spec: CircuitSpec, opts: BuildOptions): Promise<CircuitR
     say(
       `beacon ${seconds(timings.beacon ?? 0)} (hash ${beaconHash.slice(0, 16)}…, 2^${BEACON_ITERATIONS_EXP} iterations)`,
     );
-    const ok = await timed(timings, "zkeyVerify", () =>
-      snarkjs.zKey.verifyFromR1cs(out.r1cs, ptau.path, z[3], logger),
+    const verdict = await timed(timings, "zkeyVerify", () =>
+      verifyZkeyInChild(out.r1cs, ptau.path, z[3], opts.verbose),
     );
-    if (ok !== true) {
+    if (verdict.code !== 0) {
       throw new Error(
-        `${spec.name}: zkey verify against r1cs and ptau FAILED${errors.length ? `: ${errors.join("; ")}` : ""}`,
+        `${spec.name}: zkey verify against r1cs and ptau FAILED (exit ${verdict.code})${verdict.stderr ? `: ${verdict.stderr.trim()}` : ""}`,
       );
     }
     say(`zkey verify OK ${seconds(timings.zkeyVerify ?? 0)}`);

@@ -143,6 +143,26 @@ describe("circuits pipeline", () => {
     assert.equal(vkey.nPublic, 3);
   });
 
+  it("zkey verify runs in its own process (scripts/circuits/verifyZkey.ts): the built zkey passes, a flipped byte fails with snarkjs's reason, bad arguments exit 2", async () => {
+    const manifest = JSON.parse(await readFile(first.manifest, "utf8")) as { ptauPath: string };
+    const script = join(ROOT, "scripts", "circuits", "verifyZkey.ts");
+    const run = (...args: string[]) => spawnSync(process.execPath, [script, ...args], { encoding: "utf8" });
+    const good = run(first.r1cs, manifest.ptauPath, first.zkey);
+    assert.equal(good.status, 0, good.stderr);
+    // The parent of the check never sees snarkjs's leaked powers-of-tau handle, and neither does the child's output.
+    assert.doesNotMatch(good.stderr, /DEP0137|Closing file descriptor/);
+    const bytes = await readFile(first.zkey);
+    // A byte in the middle of the file: one of the proving key's point sections, far from the headers.
+    const middle = Math.floor(bytes.length / 2);
+    bytes[middle] = (bytes[middle] ?? 0) ^ 0x01;
+    const tampered = join(SCRATCH, "tampered.zkey");
+    await writeFile(tampered, bytes);
+    const bad = run(first.r1cs, manifest.ptauPath, tampered);
+    assert.equal(bad.status, 1);
+    assert.match(bad.stderr, /INVALID|section is not identical|ratio/);
+    assert.equal(run(first.r1cs).status, 2);
+  });
+
   it("proves and verifies off-chain; public signals are [digest, product, ctx]", async () => {
     ({ proof, publicSignals } = await snarkjs.groth16.fullProve(input, first.wasm, first.zkey));
     assert.deepEqual(publicSignals, [
