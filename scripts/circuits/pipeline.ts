@@ -322,7 +322,7 @@ async function timed<T>(timings: Record<string, number>, key: string, body: () =
 }
 
 /** A logger for snarkjs that keeps its errors (to explain a failure) and prints only when verbose. */
-function snarkLogger(verbose: boolean | undefined, prefix: string) {
+export function snarkLogger(verbose: boolean | undefined, prefix: string) {
   const errors: string[] = [];
   const print = (level: string) => (message: string) => {
     if (verbose) process.stderr.write(`  ${prefix} snarkjs ${level}: ${message}\n`);

@@ -6,6 +6,7 @@
 // closes it; Node then warns "Closing file descriptor … on garbage collection" (DEP0137) in whatever
 // process ran the check (the demo, the tests). Here the handle closes with the process.
 import * as snarkjs from "snarkjs";
+import { releaseSnarkjs, snarkLogger } from "./pipeline.ts";
 
 const args = process.argv.slice(2);
 const verbose = args.includes("--verbose");
@@ -15,22 +16,9 @@ if (files.length !== 3) {
   process.exit(2);
 }
 const [r1cs, ptau, zkey] = files as [string, string, string];
-const errors: string[] = [];
-const print = (level: string) => (message: string) => {
-  if (verbose) process.stderr.write(`  snarkjs ${level}: ${message}\n`);
-};
-const ok = await snarkjs.zKey.verifyFromR1cs(r1cs, ptau, zkey, {
-  debug: () => {},
-  log: print("log"),
-  info: print("info"),
-  warn: print("warn"),
-  error: (message: string) => {
-    errors.push(message);
-    print("error")(message);
-  },
-});
-const curve = (globalThis as { curve_bn128?: { terminate(): Promise<void> } | null }).curve_bn128;
-if (curve) await curve.terminate();
+const { errors, logger } = snarkLogger(verbose, "[zkey verify]");
+const ok = await snarkjs.zKey.verifyFromR1cs(r1cs, ptau, zkey, logger);
+await releaseSnarkjs();
 if (ok !== true) {
   process.stderr.write(`${errors.join("\n") || "zkey verify returned false"}\n`);
   process.exit(1);

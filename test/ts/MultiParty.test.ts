@@ -266,6 +266,22 @@ function publishShare(m: Market, job: MultiPartyJob, i: number, bytes: Uint8Arra
   );
 }
 /** The enclave's signed multi-party result over the recorded aggregate (by `signer`, default the attested enclave). */
+/** The market's TrainingClaim for `job` won by the provider, with MODEL and the threshold met. */
+function trainingClaimOf(m: Market, job: MultiPartyJob) {
+  return {
+    chainId: BigInt(m.chainId),
+    market: m.jobMarket.address,
+    jobId: job.jobId,
+    provider: m.provider.account.address,
+    specHash: job.terms.specHash,
+    datasetCommitment: job.terms.datasetCommitment,
+    evalCommitment: job.terms.evalCommitment,
+    qualityThreshold: job.terms.qualityThreshold,
+    modelCommitment: MODEL,
+    thresholdMet: true,
+  };
+}
+
 async function multiPartyProof(
   m: Market,
   job: MultiPartyJob,
@@ -1101,21 +1117,7 @@ describe("JobMarket with multi-party jobs", () => {
       await recordShare(m, job, 1, recordedHashOf(shareBytes(1)));
       const proof = await proofOf(m, job);
       assert.equal(
-        await m.multiPartyCoordinator.read.verifyTraining([
-          {
-            chainId: BigInt(m.chainId),
-            market: m.jobMarket.address,
-            jobId: job.jobId,
-            provider: m.provider.account.address,
-            specHash: job.terms.specHash,
-            datasetCommitment: job.terms.datasetCommitment,
-            evalCommitment: job.terms.evalCommitment,
-            qualityThreshold: job.terms.qualityThreshold,
-            modelCommitment: MODEL,
-            thresholdMet: true,
-          },
-          proof,
-        ]),
+        await m.multiPartyCoordinator.read.verifyTraining([trainingClaimOf(m, job), proof]),
         false,
         what,
       );
@@ -1629,18 +1631,7 @@ describe("Committee bonds (issue 12, finding 2): faulty members are slashed, nev
     await recordShare(m, job, 0, recordedHashOf(shareBytes(0)));
     await recordShare(m, job, 1, recordedHashOf(shareBytes(1)));
     const proof = await multiPartyProof(m, job);
-    const claim = {
-      chainId: BigInt(m.chainId),
-      market: m.jobMarket.address,
-      jobId: job.jobId,
-      provider: m.provider.account.address,
-      specHash: job.terms.specHash,
-      datasetCommitment: job.terms.datasetCommitment,
-      evalCommitment: job.terms.evalCommitment,
-      qualityThreshold: job.terms.qualityThreshold,
-      modelCommitment: MODEL,
-      thresholdMet: true,
-    };
+    const claim = trainingClaimOf(m, job);
     const verify = (c: typeof claim) => m.multiPartyCoordinator.read.verifyTraining([c, proof]);
     assert.equal(await verify(claim), true, "its own market and chain");
     assert.equal(await verify({ ...claim, market: m.stranger.account.address }), false, "another market");
