@@ -5,6 +5,8 @@ import {
   type Address,
   bytesToHex,
   type Chain,
+  type ContractFunctionArgs,
+  type ContractFunctionName,
   erc20Abi,
   type Hex,
   hexToBytes,
@@ -161,6 +163,39 @@ export async function confirmRecord(
   return receipt;
 }
 
+type CoordinatorWrite = ContractFunctionName<typeof multiPartyCoordinatorAbi, "nonpayable" | "payable">;
+/** A coordinator write's arguments after the (jobId, terms, spec) every one of them starts with. */
+type ArgsAfterJob<F extends CoordinatorWrite> =
+  ContractFunctionArgs<typeof multiPartyCoordinatorAbi, "nonpayable" | "payable", F> extends readonly [
+    unknown,
+    unknown,
+    unknown,
+    ...infer Rest,
+  ]
+    ? Rest
+    : never;
+
+/** Sends `functionName(jobId, terms, spec, ...rest)` to the job's coordinator and waits for it. */
+function writeJobCall<F extends CoordinatorWrite>(
+  context: MultiPartyContext,
+  wallet: MultiPartyWallet,
+  functionName: F,
+  rest: ArgsAfterJob<F>,
+  what: string,
+  value = 0n,
+): Promise<TransactionReceipt> {
+  const { coordinator: address, jobId, terms, spec } = context;
+  // viem cannot infer the args of a generic function name; the signature above keeps callers typed.
+  const request = {
+    address,
+    abi: multiPartyCoordinatorAbi,
+    functionName,
+    args: [jobId, terms, spec, ...rest],
+    value,
+  };
+  return confirmRecord(context, wallet.writeContract(request as never), what);
+}
+
 /** `recordUpdate(jobId, terms, spec, partyIndex, updateHash)` from the party's wallet. */
 export function recordUpdate(
   context: MultiPartyContext,
@@ -168,15 +203,11 @@ export function recordUpdate(
   partyIndex: number,
   updateHash: Hex,
 ): Promise<TransactionReceipt> {
-  const { coordinator: address, jobId, terms, spec } = context;
-  return confirmRecord(
+  return writeJobCall(
     context,
-    wallet.writeContract({
-      address,
-      abi: multiPartyCoordinatorAbi,
-      functionName: "recordUpdate",
-      args: [jobId, terms, spec, BigInt(partyIndex), updateHash],
-    }),
+    wallet,
+    "recordUpdate",
+    [BigInt(partyIndex), updateHash],
     `recordUpdate of party ${partyIndex}`,
   );
 }
@@ -192,15 +223,11 @@ export function recordAggregate(
   includedMask: bigint,
   enclaveSignature: Hex,
 ): Promise<TransactionReceipt> {
-  const { coordinator: address, jobId, terms, spec } = context;
-  return confirmRecord(
+  return writeJobCall(
     context,
-    wallet.writeContract({
-      address,
-      abi: multiPartyCoordinatorAbi,
-      functionName: "recordAggregate",
-      args: [jobId, terms, spec, aggregateHash, includedMask, enclaveSignature],
-    }),
+    wallet,
+    "recordAggregate",
+    [aggregateHash, includedMask, enclaveSignature],
     "recordAggregate",
   );
 }
@@ -212,15 +239,11 @@ export function recordShare(
   memberIndex: number,
   shareHash: Hex,
 ): Promise<TransactionReceipt> {
-  const { coordinator: address, jobId, terms, spec } = context;
-  return confirmRecord(
+  return writeJobCall(
     context,
-    wallet.writeContract({
-      address,
-      abi: multiPartyCoordinatorAbi,
-      functionName: "recordShare",
-      args: [jobId, terms, spec, BigInt(memberIndex), shareHash],
-    }),
+    wallet,
+    "recordShare",
+    [BigInt(memberIndex), shareHash],
     `recordShare of member ${memberIndex}`,
   );
 }
@@ -232,15 +255,11 @@ export function publishShare(
   memberIndex: number,
   share: Uint8Array,
 ): Promise<TransactionReceipt> {
-  const { coordinator: address, jobId, terms, spec } = context;
-  return confirmRecord(
+  return writeJobCall(
     context,
-    wallet.writeContract({
-      address,
-      abi: multiPartyCoordinatorAbi,
-      functionName: "publishShare",
-      args: [jobId, terms, spec, BigInt(memberIndex), bytesToHex(share)],
-    }),
+    wallet,
+    "publishShare",
+    [BigInt(memberIndex), bytesToHex(share)],
     `publishShare of member ${memberIndex}`,
   );
 }
@@ -288,7 +307,7 @@ export async function depositBond(
   wallet: MultiPartyWallet,
   memberIndex: number,
 ): Promise<TransactionReceipt> {
-  const { coordinator: address, jobId, terms, spec } = context;
+  const { coordinator: address, terms, spec } = context;
   const eth = BigInt(terms.asset) === 0n;
   if (!eth) {
     await confirmRecord(
@@ -302,16 +321,13 @@ export async function depositBond(
       `approval of member ${memberIndex}'s bond`,
     );
   }
-  return confirmRecord(
+  return writeJobCall(
     context,
-    wallet.writeContract({
-      address,
-      abi: multiPartyCoordinatorAbi,
-      functionName: "depositBond",
-      args: [jobId, terms, spec, BigInt(memberIndex)],
-      value: eth ? spec.memberBond : 0n,
-    }),
+    wallet,
+    "depositBond",
+    [BigInt(memberIndex)],
     `depositBond of member ${memberIndex}`,
+    eth ? spec.memberBond : 0n,
   );
 }
 
@@ -320,17 +336,7 @@ export function reportMissingShares(
   context: MultiPartyContext,
   wallet: MultiPartyWallet,
 ): Promise<TransactionReceipt> {
-  const { coordinator: address, jobId, terms, spec } = context;
-  return confirmRecord(
-    context,
-    wallet.writeContract({
-      address,
-      abi: multiPartyCoordinatorAbi,
-      functionName: "reportMissingShares",
-      args: [jobId, terms, spec],
-    }),
-    "reportMissingShares",
-  );
+  return writeJobCall(context, wallet, "reportMissingShares", [], "reportMissingShares");
 }
 
 /** The combiner's signed finding that some recorded shares fail their proofs (settle.ts). */
@@ -348,22 +354,11 @@ export function reportBadShares(
   wallet: MultiPartyWallet,
   statement: BadSharesStatement,
 ): Promise<TransactionReceipt> {
-  const { coordinator: address, jobId, terms, spec } = context;
-  return confirmRecord(
+  return writeJobCall(
     context,
-    wallet.writeContract({
-      address,
-      abi: multiPartyCoordinatorAbi,
-      functionName: "reportBadShares",
-      args: [
-        jobId,
-        terms,
-        spec,
-        statement.badMembers,
-        statement.committeeSignature,
-        statement.failureSignature,
-      ],
-    }),
+    wallet,
+    "reportBadShares",
+    [statement.badMembers, statement.committeeSignature, statement.failureSignature],
     "reportBadShares",
   );
 }
@@ -373,15 +368,5 @@ export function settleBonds(
   context: MultiPartyContext,
   wallet: MultiPartyWallet,
 ): Promise<TransactionReceipt> {
-  const { coordinator: address, jobId, terms, spec } = context;
-  return confirmRecord(
-    context,
-    wallet.writeContract({
-      address,
-      abi: multiPartyCoordinatorAbi,
-      functionName: "settleBonds",
-      args: [jobId, terms, spec],
-    }),
-    "settleBonds",
-  );
+  return writeJobCall(context, wallet, "settleBonds", [], "settleBonds");
 }
