@@ -82,7 +82,6 @@ import {
   signTrainingResult,
   TeeType,
   TimelockRole,
-  type TrainingRun,
   teeTypeSet,
   timelockControllerAbi,
 } from "../../sdk/index.ts";
@@ -92,7 +91,7 @@ import {
   encodeTrainingProof,
   type ProvenRun,
   proveRun,
-  SEGMENT_TEST_PARAMS,
+  SEGMENT_TEST_RUN,
 } from "../support/zk.ts";
 
 const ROOT = join(import.meta.dirname, "..", "..");
@@ -653,40 +652,8 @@ describe("Ignition: BlindTraining (production)", () => {
 
 // ----- the production module settles real jobs -----------------------------------------------------
 
-/**
- * A 2-segment run of segment_test whose best accuracy is 3/4 = 7500 bp (the last eval row is
- * mislabelled): τ = 7500 is met exactly, τ = 7501 is missed. Class 1 iff x0 > x1.
- */
-const RUN: TrainingRun = (() => {
-  const row = (x: number[], y: number) => ({ x: x.map(BigInt), y });
-  return {
-    params: SEGMENT_TEST_PARAMS,
-    initialWeights: {
-      weights: [
-        [10n, -5n, 0n, 3n],
-        [-8n, 6n, 2n, 0n],
-      ],
-      bias: [0n, 0n],
-    },
-    trainRows: [
-      row([200, -100, 30, -20], 1),
-      row([-180, 120, -40, 10], 0),
-      row([150, -60, -10, 50], 1),
-      row([-90, 200, 25, -35], 0),
-      row([220, 10, 60, -5], 1),
-      row([-30, 170, -15, 45], 0),
-      row([130, -140, 5, 20], 1),
-      row([-160, 40, 35, -60], 0),
-    ],
-    evalRows: [
-      row([170, -50, 10, 0], 1),
-      row([-120, 90, -20, 15], 0),
-      row([90, -110, 40, -30], 1),
-      row([140, -80, 0, 10], 0),
-    ],
-    tau: 7500,
-  };
-})();
+/** Meets τ = 7500 exactly and misses 7501 (see SEGMENT_TEST_RUN). */
+const RUN = SEGMENT_TEST_RUN;
 
 const CEILING = parseEther("1");
 const PRICE = CEILING / 2n;

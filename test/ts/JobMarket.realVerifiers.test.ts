@@ -30,7 +30,7 @@ import {
   SIMULATED_MEASUREMENT,
   TeeType,
 } from "../../sdk/index.ts";
-import { type DataRow, jobCommitments } from "../../sdk/training/index.ts";
+import { jobCommitments } from "../../sdk/training/index.ts";
 import {
   type AttestedJob,
   attestationArgs,
@@ -46,45 +46,19 @@ import {
   viem,
 } from "../support/fixture.ts";
 import {
+  BN254_BASE_FIELD,
   buildSegmentTestCircuit,
   bytes32,
   deployGroth16Dependencies,
   encodeTrainingProof,
   type ProvenRun,
   proveRun,
-  SEGMENT_TEST_PARAMS,
+  SEGMENT_TEST_RUN,
   type TrainingRun,
 } from "../support/zk.ts";
 
-const row = (x: number[], y: number): DataRow => ({ x: x.map(BigInt), y });
 /** Class 1 iff x0 > x1; the last eval row is mislabelled, so the run reaches exactly 3/4 = 7500 bp. */
-const RUN: TrainingRun = {
-  params: SEGMENT_TEST_PARAMS,
-  initialWeights: {
-    weights: [
-      [10n, -5n, 0n, 3n],
-      [-8n, 6n, 2n, 0n],
-    ],
-    bias: [0n, 0n],
-  },
-  trainRows: [
-    row([200, -100, 30, -20], 1),
-    row([-180, 120, -40, 10], 0),
-    row([150, -60, -10, 50], 1),
-    row([-90, 200, 25, -35], 0),
-    row([220, 10, 60, -5], 1),
-    row([-30, 170, -15, 45], 0),
-    row([130, -140, 5, 20], 1),
-    row([-160, 40, 35, -60], 0),
-  ],
-  evalRows: [
-    row([170, -50, 10, 0], 1),
-    row([-120, 90, -20, 15], 0),
-    row([90, -110, 40, -30], 1),
-    row([140, -80, 0, 10], 0),
-  ],
-  tau: 7500,
-};
+const RUN = SEGMENT_TEST_RUN;
 /** τ = 100 %: the run is below it, and the proof says so. */
 const UNREACHABLE_TAU = 10_000;
 
@@ -249,7 +223,7 @@ async function expectRefund(m: Market, job: AttestedJob, amount: bigint, remaini
 }
 
 /** The verifier's revert data, as EvidenceRejected reports it. */
-const BASE_FIELD = 21888242871839275222246405745257275088696311157297823662689037894645226208583n;
+const BASE_FIELD = BN254_BASE_FIELD;
 
 const pointNotOnCurve = (segment: bigint, point: bigint) =>
   encodeErrorResult({

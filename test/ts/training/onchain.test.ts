@@ -43,6 +43,7 @@ import {
   viem,
 } from "../../support/fixture.ts";
 import {
+  BN254_BASE_FIELD,
   buildSegmentTestCircuit,
   bytes32,
   deployGroth16Dependencies,
@@ -51,47 +52,17 @@ import {
   type ProofWords,
   type ProvenRun,
   proveRun,
-  SEGMENT_TEST_PARAMS,
+  SEGMENT_TEST_RUN,
   segmentInputs,
   type TrainingRun,
   trainingContext,
 } from "../../support/zk.ts";
 
-/** BN254 base field (coordinates of proof points). */
-const BASE_Q = 21888242871839275222246405745257275088696311157297823662689037894645226208583n;
+const BASE_Q = BN254_BASE_FIELD;
 
+/** Meets τ = 7500 exactly and misses 7501 (see SEGMENT_TEST_RUN). */
+const RUN = SEGMENT_TEST_RUN;
 const row = (x: number[], y: number): DataRow => ({ x: x.map(BigInt), y });
-/**
- * Class 1 iff x0 > x1 (features in [-1, 1) at F = 8). The last eval row is mislabelled, so the best
- * achievable accuracy is 3/4 = 7500 basis points: the run meets tau = 7500 exactly and misses 7501.
- */
-const RUN: TrainingRun = {
-  params: SEGMENT_TEST_PARAMS,
-  initialWeights: {
-    weights: [
-      [10n, -5n, 0n, 3n],
-      [-8n, 6n, 2n, 0n],
-    ],
-    bias: [0n, 0n],
-  },
-  trainRows: [
-    row([200, -100, 30, -20], 1),
-    row([-180, 120, -40, 10], 0),
-    row([150, -60, -10, 50], 1),
-    row([-90, 200, 25, -35], 0),
-    row([220, 10, 60, -5], 1),
-    row([-30, 170, -15, 45], 0),
-    row([130, -140, 5, 20], 1),
-    row([-160, 40, 35, -60], 0),
-  ],
-  evalRows: [
-    row([170, -50, 10, 0], 1),
-    row([-120, 90, -20, 15], 0),
-    row([90, -110, 40, -30], 1),
-    row([140, -80, 0, 10], 0),
-  ],
-  tau: 7500,
-};
 
 type Claim = {
   chainId: bigint;
