@@ -22,13 +22,15 @@ export const RunnerErrorCode = {
   WrongJob: "WrongJob",
   /** The plaintext is not the documented dataset format. */
   BadData: "BadData",
+  /** A row's text is longer than the base model's context. */
+  TextTooLong: "TextTooLong",
   /** The dataset has no rows. */
   EmptyDataset: "EmptyDataset",
   /** The dataset has another number of rows than the job's training statement needs. */
   WrongRowCount: "WrongRowCount",
   /** The base model is not the one the job names. */
   BaseModelMismatch: "BaseModelMismatch",
-  /** The rows' commitment differs from the one the buyer posted on chain. */
+  /** The rows do not open the raw-data commitment the buyer posted on chain. */
   CommitmentMismatch: "CommitmentMismatch",
   /** The trainer backend failed, or its result differs from the fixed-point reference. */
   TrainerFailed: "TrainerFailed",

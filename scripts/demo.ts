@@ -148,7 +148,7 @@ for (const [name, p] of [
 // 3. An anonymous buyer posts a job: a fresh owner key signs buyer actions, the refund address is
 //    only committed to, and a throwaway funding account pays the escrow. The buyer's private data:
 //    requests an assistant agent receives, labelled with the action they ask for. Before posting,
-//    the buyer computes the rows' features with the public base model and commits to them.
+//    the buyer only hashes its raw rows (salted Merkle roots); the enclave featurizes them.
 console.log("Loading the base model (built deterministically from the TypeScript lib corpus on first use)…");
 const model = await loadOrBuildBaseModel(DEFAULT_SLM_CONFIG, {
   onProgress: (line) => console.log(`  ${line}`),
@@ -167,11 +167,9 @@ const rows = {
   ),
   eval: intentRows(trainingParams.evalRows, trainingParams.classes, 1007),
 };
-const featurizer = await Featurizer.create(model);
-const task = await prepareBuyerTask(featurizer, { params: trainingParams, ...rows, tau: DEMO_TAU });
-featurizer.dispose();
+// The buyer hashes its raw rows (docs/RAW_DATA.md); no base model runs on its side.
+const task = await prepareBuyerTask({ params: trainingParams, ...rows, tau: DEMO_TAU });
 const terms = {
-  // Chain time after the featurization, which can take minutes on a loaded machine.
   ...buildJobTerms({
     now: BigInt(await networkHelpers.time.latest()),
     secrets: buyer,
@@ -184,7 +182,7 @@ timeline.tx(
   "postJob (1 ETH escrow)",
   "buyer",
   posted,
-  `job #${jobId}, owner key ${short(buyer.ownerKey.address)}, no buyer address stored; ${rows.train.length} + ${rows.eval.length} private rows committed (R_train ${short(task.commitments.datasetCommitment)}), τ = ${DEMO_TAU / 100} %`,
+  `job #${jobId}, owner key ${short(buyer.ownerKey.address)}, no buyer address stored; ${rows.train.length} + ${rows.eval.length} private raw rows committed (SHA-256 Merkle roots, salted: ${short(task.commitments.datasetCommitment)}, ${short(task.commitments.evalCommitment)}), τ = ${DEMO_TAU / 100} %`,
 );
 const spec = buildJobSpec({
   chainId: BigInt(chainId),
@@ -285,7 +283,7 @@ const bundle = await runJob({
     );
     // The buyer's delivery: encrypted to the key the market accepted, uploaded, recorded on chain.
     const enclaveKey = await attestedEnclaveKey(publicClient, deployment.jobMarket, jobId);
-    const delivery = await deliverData(blobs, enclaveKey, jobId, rows);
+    const delivery = await deliverData(blobs, enclaveKey, jobId, task);
     timeline.info(
       "encrypt + upload data",
       "buyer",
@@ -317,7 +315,7 @@ const { base, finetuned } = bundle.evaluation;
 timeline.info(
   "train adapter",
   "enclave",
-  `${bundle.inputs?.tokens} tokens through the frozen ${model.config.name} (${bundle.timings.train} ms); ${trainingParams.segments * trainingParams.steps} fixed-point SGD steps; checked against R_train/R_eval and the reference`,
+  `${bundle.inputs?.tokens} tokens through the frozen ${model.config.name} (${bundle.timings.train} ms); ${trainingParams.segments * trainingParams.steps} fixed-point SGD steps; raw rows checked against the posted commitments, feature rows committed as R_train ${short(bundle.commitments?.rTrain ?? "0x")}, weights checked against the reference`,
 );
 timeline.info(
   "evaluate (buyer's eval set)",
@@ -343,7 +341,7 @@ timeline.tx(
       account: providerA.account,
     }),
   ),
-  `checked on-chain: Groth16 proof(s) for C0 → C_K ${short(result.modelCommitment)} bound to job, provider, chain, stating thresholdMet = ${result.thresholdMet}; the attested enclave's EIP-712 signature binds C_K to the adapter ciphertext ${short(result.modelCiphertextHash)}`,
+  `checked on-chain: the attested enclave's signed binding raw commitments → feature rows R_train/R_eval (FeatureBindingVerifier), Groth16 proof(s) for C0 → C_K ${short(result.modelCommitment)} on those rows bound to job, provider, chain, stating thresholdMet = ${result.thresholdMet}; the enclave's EIP-712 signature binds C_K to the adapter ciphertext ${short(result.modelCiphertextHash)}`,
 );
 {
   const status = await publicClient.readContract({ ...market, functionName: "statusOf", args: [jobId] });
@@ -701,6 +699,9 @@ for (const i of [0, 1]) {
     note: `trained on its own ${texts.length} rows; update clipped, packed, encrypted (${submitted.timings.encryptMs.toFixed(0)} ms); hash on chain`,
   });
 }
+// Data parties featurize on their own side in multi-party jobs; buyer 1's eval rows measure the result.
+const mpEvalFeatures = mpFeaturizer.featurize(task.eval.map((r) => r.text));
+const mpEvalRows = task.eval.map((r, j) => ({ x: mpEvalFeatures[j] as bigint[], y: r.label }));
 mpFeaturizer.dispose();
 timeline.info("(drops out)", "data party 2", "never submits: left out of the aggregate");
 await networkHelpers.time.increaseTo(mpSpec.updateDeadline + 1n);
@@ -745,7 +746,7 @@ const combined = await combineShares({
   shares: shareIds,
   training: { initialWeights: task.initialWeights, params: trainingParams },
 });
-const mpEval = evaluateAdapter(combined.weights, task.evalRows, trainingParams);
+const mpEval = evaluateAdapter(combined.weights, mpEvalRows, trainingParams);
 timeline.info(
   "combine + apply to C0",
   "enclave",

@@ -6,13 +6,17 @@
 //
 //   leaf(row)   = SHA-256(0x00 ‖ u32be(label) ‖ u32be(len) ‖ utf8(text))
 //   node(l, r)  = SHA-256(0x01 ‖ l ‖ r)          (an odd last node is carried up unchanged)
-//   commitment  = SHA-256(utf8(RAW_DATA_DOMAIN) ‖ salt ‖ u64be(rowCount) ‖ root)
+//   commitment  = SHA-256(utf8(RAW_DATA_DOMAIN) ‖ salt ‖ u64be(rowCount) ‖ root) mod r
 //
+// r is BN254's scalar field order: the market takes every commitment of the terms as a field element
+// (a training verifier may use any of them as a public input), and reducing a SHA-256 digest mod r
+// costs under 2 bits of its 256.
 // The salt (32 random bytes, sent to the enclave with the data) makes two jobs over the same rows
 // unlinkable; the row count in the commitment makes carrying an odd node up unambiguous.
 import { sha256 } from "@noble/hashes/sha2.js";
-import { bytesToHex, type Hex, hexToBytes, isHex } from "viem";
+import { bytesToHex, type Hex, hexToBytes, isHex, toHex } from "viem";
 import { BaseError } from "./errors.ts";
+import { FIELD_MODULUS } from "./training/fixedPoint.ts";
 
 /** Domain of the commitment hash: a different protocol version never collides with this one. */
 export const RAW_DATA_DOMAIN = "blind-training/raw-rows/v1";
@@ -138,7 +142,7 @@ export function rawCommitmentOf(root: Hex, rowCount: number, salt: Hex): Hex {
   input.set(saltBytes(salt), domain.length);
   new DataView(input.buffer).setBigUint64(domain.length + 32, BigInt(rowCount));
   input.set(hexToBytes(root), domain.length + 40);
-  return bytesToHex(sha256(input));
+  return toHex(BigInt(bytesToHex(sha256(input))) % FIELD_MODULUS, { size: 32 });
 }
 
 /** A fresh 32-byte salt from the platform's CSPRNG (WebCrypto in browsers and Node). */

@@ -38,12 +38,13 @@ export const DEFAULT_SLM_CONFIG: SlmConfig = {
 };
 
 /**
- * A tiny model for tests and CI (17,824 parameters, builds in about two seconds). Override
- * `features` (e.g. `{ ...TEST_SLM_CONFIG, features: 32 }`) to match another circuit's D.
+ * A tiny model for tests and CI (20,896 parameters, builds in a few seconds). Its context of 128
+ * bytes fits the test texts with the secrets test's marker (a longer text is refused, not cut).
+ * Override `features` (e.g. `{ ...TEST_SLM_CONFIG, features: 32 }`) to match another circuit's D.
  */
 export const TEST_SLM_CONFIG: SlmConfig = {
   name: "slm-byte-test",
-  context: 32,
+  context: 128,
   dModel: 32,
   layers: 1,
   heads: 2,

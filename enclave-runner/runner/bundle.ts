@@ -11,7 +11,7 @@ import type { EvalReport } from "./evaluation.ts";
 
 /** Format tag and version of the bundle. */
 export const BUNDLE_FORMAT = "blind-training/evidence-bundle";
-export const BUNDLE_VERSION = 2;
+export const BUNDLE_VERSION = 3;
 
 /** The bundle's content (before the signature). */
 export type EvidenceBundleBody = {
@@ -30,13 +30,20 @@ export type EvidenceBundleBody = {
   inputs?:
     | { trainBlob: string; evalBlob: string; trainRows: number; evalRows: number; tokens: number }
     | undefined;
-  commitments?: { c0: Hex; cK: Hex; rTrain: Hex; rEval: Hex; specHash: Hex } | undefined;
+  /**
+   * C0 and C_K; the raw-data commitments the buyer posted and the feature commitments R_train, R_eval
+   * the enclave computed from them (signed as a FeatureBinding inside `submitResult.proof`).
+   */
+  commitments?:
+    | { c0: Hex; cK: Hex; rawTrain: Hex; rawEval: Hex; rTrain: Hex; rEval: Hex; specHash: Hex }
+    | undefined;
   metric?: { correct: number; total: number; tau: number; met: boolean } | undefined;
   evaluation?: { base: EvalReport; finetuned: EvalReport } | undefined;
   adapter?: { blobId: string; bytes: number } | undefined;
   /**
    * The `Result` of JobMarket.submitResult(jobId, terms, result), field for field: the proven outcome
-   * `thresholdMet` and the enclave's EIP-712 `TrainingResult` signature (JobMarket domain).
+   * `thresholdMet`, the proof as FeatureBindingVerifier takes it (the enclave's signed feature
+   * binding and the Groth16 head proof) and the enclave's EIP-712 `TrainingResult` signature.
    */
   submitResult?:
     | {

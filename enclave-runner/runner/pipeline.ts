@@ -26,7 +26,14 @@ import { encodeIntelEvidence } from "../../sdk/attestation/onchain.ts";
 import { type BlobId, type BlobStore, BlobStoreError, blobIdHex } from "../../sdk/blobs/blobStore.ts";
 import { type FailureStatement, signJobFailure, signTrainingResult } from "../../sdk/enclaveStatements.ts";
 import { decryptEnvelope, EnvelopeError } from "../../sdk/envelope/index.ts";
+import {
+  encodeBoundTrainingProof,
+  type FeatureBinding,
+  featureBackendId,
+  signFeatureBinding,
+} from "../../sdk/featureBinding.ts";
 import { hashJobTerms } from "../../sdk/jobTerms.ts";
+import { RawDataError, verifyRawData } from "../../sdk/rawData.ts";
 import {
   commitWeights,
   type DataRow,
@@ -39,7 +46,7 @@ import {
   rowsRoot,
   TrainingInputError,
 } from "../../sdk/training/index.ts";
-import { FailureReason, JobStatus, nameOf, TeeType } from "../../sdk/types.ts";
+import { FailureReason, JobStatus, nameOf, TeeType, ZERO_HASH } from "../../sdk/types.ts";
 import type { Evidence, EvidenceSource } from "../attestation/evidenceSource.ts";
 import { RunnerError, type RunnerErrorCode } from "../errors.ts";
 import { type BaseModel, Featurizer } from "../model/index.ts";
@@ -124,6 +131,7 @@ const STAGE_CODE: Record<string, RunnerErrorCode> = {
   fetch: "BlobUnavailable",
   decrypt: "CorruptCiphertext",
   parse: "BadData",
+  "verify-raw": "CommitmentMismatch",
   train: "TrainerFailed",
   verify: "TrainerFailed",
   evaluate: "TrainerFailed",
@@ -157,6 +165,7 @@ const MALFORMED_CODES = new Set<RunnerErrorCode>([
   "BadData",
   "EmptyDataset",
   "WrongRowCount",
+  "TextTooLong",
 ]);
 
 /**
@@ -209,7 +218,7 @@ export async function runJob(options: RunJobOptions): Promise<EvidenceBundle> {
   const timings: Record<string, number> = {};
   const body: EvidenceBundleBody = {
     format: "blind-training/evidence-bundle",
-    version: 2,
+    version: 3,
     status: "failed",
     job: { chainId: spec.chainId.toString(), market: spec.market, jobId: spec.jobId.toString() },
     runner: { trainer: options.trainer.name, evidenceSource: options.evidenceSource.name },
@@ -392,7 +401,8 @@ export async function runJob(options: RunJobOptions): Promise<EvidenceBundle> {
       return { train: await open(envelopes.train), eval: await open(envelopes.eval) };
     });
     const { params } = spec.training;
-    const data = await timed("parse", () => {
+    const maxTextBytes = options.baseModel.config.context;
+    const parsed = await timed("parse", () => {
       for (const p of [decrypted.train, decrypted.eval])
         if (p.length > spec.maxDatasetBytes && p.length > DEFAULT_MAX_DATASET_BYTES)
           fault.oversize = p.length;
@@ -403,21 +413,43 @@ export async function runJob(options: RunJobOptions): Promise<EvidenceBundle> {
             classes: params.classes,
             rows: params.segments * params.steps * params.batchSize,
             maxBytes: spec.maxDatasetBytes,
+            maxTextBytes,
           },
           "training set",
         ),
         eval: parseDataset(
           decrypted.eval,
-          { classes: params.classes, rows: params.evalRows, maxBytes: spec.maxDatasetBytes },
+          { classes: params.classes, rows: params.evalRows, maxBytes: spec.maxDatasetBytes, maxTextBytes },
           "eval set",
         ),
       };
     });
+    const data = { train: parsed.train.rows, eval: parsed.eval.rows };
     log({
       stage: "parse",
       msg: "datasets decrypted and parsed in memory",
       trainRows: data.train.length,
       evalRows: data.eval.length,
+    });
+
+    // 4b. The rows must open the raw-data commitments the buyer posted (docs/RAW_DATA.md) before any
+    //     of them is featurized: a mismatch is the buyer's (DataMismatch), decided by hashing alone.
+    await timed("verify-raw", () => {
+      for (const [what, set, posted] of [
+        ["training", parsed.train, spec.terms.datasetCommitment],
+        ["eval", parsed.eval, spec.terms.evalCommitment],
+      ] as const) {
+        try {
+          verifyRawData(set.rows, set.salt, posted);
+        } catch (e) {
+          if (!(e instanceof RawDataError)) throw e;
+          throw new RunnerError(
+            "CommitmentMismatch",
+            `the ${what} rows and salt do not open the job's ${what === "training" ? "datasetCommitment" : "evalCommitment"} (raw-data commitment)`,
+            { cause: e },
+          );
+        }
+      }
     });
 
     // 5. Train (features of the frozen base, proven fixed-point SGD of the adapter).
@@ -455,13 +487,16 @@ export async function runJob(options: RunJobOptions): Promise<EvidenceBundle> {
       throw e;
     }
 
-    // The backend is not trusted: its features must commit to what the buyer posted and its weights
-    // must be the reference's.
+    // The backend is not trusted: an external one's features must agree with the runner's own on a
+    // sample of rows (within one fixed-point unit: floating point differs between frameworks), and
+    // its weights must be the reference's. The feature rows' commitments are then the runner's.
     const hash = await getPoseidon();
-    const rTrain = await timed("verify", async () => {
-      let roots: { rTrain: bigint; rEval: bigint };
+    const roots = await timed("verify", async () => {
+      if (!(options.trainer instanceof BuiltinTrainer))
+        await checkBackendFeatures(options, data, { train: outcome.trainRows, eval: outcome.evalRows });
+      let rootsOf: { rTrain: bigint; rEval: bigint };
       try {
-        roots = {
+        rootsOf = {
           rTrain: rowsRoot(hash, outcome.trainRows, params),
           rEval: rowsRoot(hash, outcome.evalRows, params),
         };
@@ -470,36 +505,13 @@ export async function runJob(options: RunJobOptions): Promise<EvidenceBundle> {
         fault.dataOverflow = (await ownFeatureCheck(options, data, spec)).overflow;
         throw e;
       }
-      for (const [name, root, posted] of [
-        ["training", roots.rTrain, spec.terms.datasetCommitment],
-        ["eval", roots.rEval, spec.terms.evalCommitment],
-      ] as const)
-        if (root !== BigInt(posted)) {
-          // The buyer's fault only if the runner's own features (the measured base model) differ too.
-          const own = await ownFeatureCheck(options, data, spec, {
-            train: outcome.trainRows,
-            eval: outcome.evalRows,
-          });
-          if (own.matches)
-            throw new RunnerError(
-              "TrainerFailed",
-              `trainer ${options.trainer.name}'s features differ from the base model's (the runner's own features commit to the posted roots)`,
-            );
-          fault.dataOverflow = own.overflow;
-          throw new RunnerError(
-            "CommitmentMismatch",
-            name === "training"
-              ? "the training rows' Merkle root differs from the job's datasetCommitment (another dataset or base model?)"
-              : "the eval rows' Merkle root differs from the job's evalCommitment",
-          );
-        }
       const reference = trainAllSegments(spec.training.initialWeights, outcome.trainRows, params);
       if (!sameWeights(reference, outcome.weights))
         throw new RunnerError(
           "TrainerFailed",
           `trainer ${options.trainer.name}'s weights diverge from the fixed-point reference`,
         );
-      return roots.rTrain;
+      return rootsOf;
     });
     body.inputs = {
       trainBlob: body.delivery.blobs[0]?.id ?? "",
@@ -533,11 +545,20 @@ export async function runJob(options: RunJobOptions): Promise<EvidenceBundle> {
 
     const word = (v: bigint): Hex => toHex(v, { size: 32 });
     const cK = commitWeights(hash, outcome.weights);
+    const binding: FeatureBinding = {
+      featureTrainCommitment: word(roots.rTrain),
+      featureEvalCommitment: word(roots.rEval),
+      baseModelHash: options.baseModel.sha256 as Hex,
+      featureBackend: featureBackendId(options.trainer.name),
+      loraCommitment: ZERO_HASH,
+    };
     body.commitments = {
       c0: word(commitWeights(hash, spec.training.initialWeights)),
       cK: word(cK),
-      rTrain: word(rTrain),
-      rEval: spec.terms.evalCommitment,
+      rawTrain: spec.terms.datasetCommitment,
+      rawEval: spec.terms.evalCommitment,
+      rTrain: binding.featureTrainCommitment,
+      rEval: binding.featureEvalCommitment,
       specHash: spec.terms.specHash,
     };
 
@@ -569,15 +590,34 @@ export async function runJob(options: RunJobOptions): Promise<EvidenceBundle> {
           "ProofFailed",
           `the proof states thresholdMet = ${proven.thresholdMet}, the evaluation ${evaluation.met}`,
         );
-      const result = {
-        modelCommitment: word(cK),
-        modelCiphertextHash: `0x${blobIdHex(adapter.blobId)}` as Hex,
-        thresholdMet: proven.thresholdMet,
-        proof: encodeTrainingProof(proven.commitments, proven.proofs),
-      };
-      const enclaveSignature = await timed("sign", () =>
-        signTrainingResult({ ...domain, enclaveKey: signer, jobId: spec.jobId, ...result }),
-      );
+      const { result, enclaveSignature } = await timed("sign", async () => {
+        // The binding of the raw commitments to the proven feature rows, then the result.
+        const bindingSignature = await signFeatureBinding(signer, {
+          chainId: domain.chainId,
+          market: spec.market,
+          jobId: spec.jobId,
+          rawTrainCommitment: spec.terms.datasetCommitment,
+          rawEvalCommitment: spec.terms.evalCommitment,
+          binding,
+        });
+        const result = {
+          modelCommitment: word(cK),
+          modelCiphertextHash: `0x${blobIdHex(adapter.blobId)}` as Hex,
+          thresholdMet: proven.thresholdMet,
+          proof: encodeBoundTrainingProof(
+            binding,
+            bindingSignature,
+            encodeTrainingProof(proven.commitments, proven.proofs),
+          ),
+        };
+        const enclaveSignature = await signTrainingResult({
+          ...domain,
+          enclaveKey: signer,
+          jobId: spec.jobId,
+          ...result,
+        });
+        return { result, enclaveSignature };
+      });
       body.submitResult = { ...result, enclaveSignature };
       log({
         stage: "prove",
@@ -629,40 +669,109 @@ export async function runJob(options: RunJobOptions): Promise<EvidenceBundle> {
   return bundle;
 }
 
+/** The runner's own features of `rows` (the measured base model, in this process). */
+async function ownFeatures(baseModel: BaseModel, rows: readonly LabeledText[]): Promise<bigint[][]> {
+  const featurizer = await Featurizer.create(baseModel);
+  try {
+    return featurizer.featurize(rows.map((r) => r.text));
+  } finally {
+    featurizer.dispose();
+  }
+}
+
 /**
- * The runner's own features of the buyer's rows (the measured base model, in this process), checked
- * against the posted commitments: decides whether a mismatch or an overflow is the buyer's data or
- * an untrusted backend. The built-in trainer's features are the runner's own already.
+ * Whether the buyer's rows overflow the fixed-point range by the runner's own features: decides
+ * whether an overflow is the buyer's data or an untrusted backend's. The built-in trainer's
+ * features are the runner's own already.
  */
 async function ownFeatureCheck(
   options: RunJobOptions,
   data: { train: LabeledText[]; eval: LabeledText[] },
   spec: JobSpec,
   backendRows?: { train: readonly DataRow[]; eval: readonly DataRow[] },
-): Promise<{ matches: boolean; overflow: boolean }> {
+): Promise<{ overflow: boolean }> {
   let rows = options.trainer instanceof BuiltinTrainer ? backendRows : undefined;
   if (rows === undefined) {
-    const featurizer = await Featurizer.create(options.baseModel);
-    try {
-      const features = featurizer.featurize([...data.train, ...data.eval].map((r) => r.text));
-      const rowsOf = (set: LabeledText[], offset: number): DataRow[] =>
-        set.map((r, i) => ({ x: features[offset + i] as bigint[], y: r.label }));
-      rows = { train: rowsOf(data.train, 0), eval: rowsOf(data.eval, data.train.length) };
-    } finally {
-      featurizer.dispose();
-    }
+    const features = await ownFeatures(options.baseModel, [...data.train, ...data.eval]);
+    const rowsOf = (set: LabeledText[], offset: number): DataRow[] =>
+      set.map((r, i) => ({ x: features[offset + i] as bigint[], y: r.label }));
+    rows = { train: rowsOf(data.train, 0), eval: rowsOf(data.eval, data.train.length) };
   }
   const hash = await getPoseidon();
   const { params } = spec.training;
   try {
-    const matches =
-      rowsRoot(hash, rows.train, params) === BigInt(spec.terms.datasetCommitment) &&
-      rowsRoot(hash, rows.eval, params) === BigInt(spec.terms.evalCommitment);
-    return { matches, overflow: false };
+    rowsRoot(hash, rows.train, params);
+    rowsRoot(hash, rows.eval, params);
+    return { overflow: false };
   } catch (e) {
-    if (e instanceof FixedPointOverflowError) return { matches: false, overflow: true };
+    if (e instanceof FixedPointOverflowError) return { overflow: true };
     throw e;
   }
+}
+
+/** Rows of each set an external backend's features are spot-checked on. */
+export const FEATURE_SAMPLE_ROWS = 8;
+/** Largest share of sampled feature values an external backend may have one unit off. */
+export const FEATURE_OFF_BY_ONE_SHARE = 0.01;
+
+/**
+ * Spot-checks an external backend's features against the runner's own (the measured base model) on
+ * {@link FEATURE_SAMPLE_ROWS} evenly spaced rows of each set: labels must be the buyer's, every value
+ * within one fixed-point unit, and at most {@link FEATURE_OFF_BY_ONE_SHARE} of them off by one.
+ * Throws `TrainerFailed` otherwise. A backend that computes other features for unsampled rows only
+ * is caught by the TEE measurement, not here: the check catches another model or a broken port.
+ */
+async function checkBackendFeatures(
+  options: RunJobOptions,
+  data: { train: LabeledText[]; eval: LabeledText[] },
+  backend: { train: readonly DataRow[]; eval: readonly DataRow[] },
+): Promise<void> {
+  const picks: { text: LabeledText; row: DataRow | undefined; where: string }[] = [];
+  for (const [what, set, rows] of [
+    ["training", data.train, backend.train],
+    ["eval", data.eval, backend.eval],
+  ] as const) {
+    if (rows.length !== set.length)
+      throw new RunnerError(
+        "TrainerFailed",
+        `trainer ${options.trainer.name} returned ${rows.length} ${what} feature rows for ${set.length} rows`,
+      );
+    const n = Math.min(FEATURE_SAMPLE_ROWS, set.length);
+    for (let k = 0; k < n; k++) {
+      const i = Math.floor((k * set.length) / n);
+      picks.push({ text: set[i] as LabeledText, row: rows[i], where: `${what} row ${i}` });
+    }
+  }
+  const own = await ownFeatures(
+    options.baseModel,
+    picks.map((p) => p.text),
+  );
+  let values = 0;
+  let offByOne = 0;
+  for (const [k, pick] of picks.entries()) {
+    const mine = own[k] as bigint[];
+    const theirs = pick.row;
+    if (theirs === undefined || theirs.y !== pick.text.label || theirs.x.length !== mine.length)
+      throw new RunnerError(
+        "TrainerFailed",
+        `trainer ${options.trainer.name}'s ${pick.where} has another label or feature count than the buyer's row`,
+      );
+    for (const [j, v] of mine.entries()) {
+      const diff = typeof theirs.x[j] === "bigint" ? (theirs.x[j] as bigint) - v : 2n;
+      if (diff > 1n || diff < -1n)
+        throw new RunnerError(
+          "TrainerFailed",
+          `trainer ${options.trainer.name}'s features differ from the base model's by more than one unit (${pick.where}, feature ${j})`,
+        );
+      values++;
+      if (diff !== 0n) offByOne++;
+    }
+  }
+  if (offByOne > values * FEATURE_OFF_BY_ONE_SHARE)
+    throw new RunnerError(
+      "TrainerFailed",
+      `trainer ${options.trainer.name}'s features are one unit off on ${offByOne} of ${values} sampled values (at most ${FEATURE_OFF_BY_ONE_SHARE * 100} % allowed)`,
+    );
 }
 
 /**

@@ -1,8 +1,8 @@
-// The buyer's side of a training job, shared by the demo, the benchmark and the tests: compute the
-// commitments of the private data with the public base model before posting, write the job spec
-// for the provider, and — once the market has accepted an enclave's attestation — encrypt the data
-// to that enclave's key (read from the AttestationAccepted event, not from the provider), upload it
-// and record the delivery on chain with the owner key (relayed by anyone).
+// The buyer's side of a training job, shared by the demo, the benchmark and the tests: commit to the
+// raw rows (hashing only, docs/RAW_DATA.md: no base model runs here, the enclave featurizes), write
+// the job spec for the provider, and — once the market has accepted an enclave's attestation —
+// encrypt the data to that enclave's key (read from the AttestationAccepted event, not from the
+// provider), upload it and record the delivery on chain with the owner key (relayed by anyone).
 import {
   type Address,
   type Hex,
@@ -11,19 +11,22 @@ import {
   type PublicClient,
   parseEventLogs,
   type TransactionReceipt,
+  toHex,
 } from "viem";
-import type { BaseModel, Featurizer } from "../../enclave-runner/model/index.ts";
+import type { BaseModel } from "../../enclave-runner/model/index.ts";
 import { encodeDataset, type LabeledText } from "../../enclave-runner/runner/dataset.ts";
 import { JOB_SPEC_VERSION, type JobSpec } from "../../enclave-runner/runner/jobSpec.ts";
 import { type BlobId, type BlobStore, blobIdHex } from "../../sdk/blobs/blobStore.ts";
 import { encryptEnvelope } from "../../sdk/envelope/index.ts";
 import { dataDeliveryAbi, jobMarketAbi } from "../../sdk/generated/abis.ts";
 import { signRecordDelivery } from "../../sdk/ownerActions.ts";
+import { commitRawData, type RawDataCommitment } from "../../sdk/rawData.ts";
 import {
   type AdapterWeights,
-  type DataRow,
+  commitWeights,
+  getPoseidon,
   type JobTrainingCommitments,
-  jobCommitments,
+  specHash,
   type TrainingParams,
 } from "../../sdk/training/index.ts";
 import type { JobTerms } from "../../sdk/types.ts";
@@ -37,41 +40,43 @@ export function zeroWeights(params: TrainingParams): AdapterWeights {
   };
 }
 
-/** The buyer's training data with its feature rows and the commitments to post. */
+/** The buyer's training data with its raw-data commitments (and their salts) and the terms to post. */
 export type BuyerTask = {
   params: TrainingParams;
   initialWeights: AdapterWeights;
   tau: number;
   train: LabeledText[];
   eval: LabeledText[];
-  trainRows: DataRow[];
-  evalRows: DataRow[];
+  /** The raw-data commitments; their salts go to the enclave inside the encrypted data. */
+  raw: { train: RawDataCommitment; eval: RawDataCommitment };
+  /** specHash, the raw commitments as `datasetCommitment` / `evalCommitment`, and τ. */
   commitments: JobTrainingCommitments;
 };
 
-/** Featurizes the buyer's rows with the public base model and computes specHash, R_train, R_eval. */
-export async function prepareBuyerTask(
-  featurizer: Featurizer,
-  p: {
-    params: TrainingParams;
-    train: LabeledText[];
-    eval: LabeledText[];
-    tau: number;
-    initialWeights?: AdapterWeights;
-  },
-): Promise<BuyerTask> {
+/**
+ * Commits to the buyer's raw rows (SHA-256 Merkle roots, fresh salts) and computes
+ * `specHash = Poseidon(C0, hpHash)`: hashing only, what a browser does in milliseconds.
+ *
+ * @example
+ * const task = await prepareBuyerTask({ params, train, eval: evalRows, tau: 5000 });
+ */
+export async function prepareBuyerTask(p: {
+  params: TrainingParams;
+  train: LabeledText[];
+  eval: LabeledText[];
+  tau: number;
+  initialWeights?: AdapterWeights;
+}): Promise<BuyerTask> {
   const initialWeights = p.initialWeights ?? zeroWeights(p.params);
-  const features = featurizer.featurize([...p.train, ...p.eval].map((r) => r.text));
-  const trainRows = p.train.map((r, i) => ({ x: features[i] as bigint[], y: r.label }));
-  const evalRows = p.eval.map((r, i) => ({ x: features[p.train.length + i] as bigint[], y: r.label }));
-  const commitments = await jobCommitments({
-    params: p.params,
-    initialWeights,
-    trainRows,
-    evalRows,
-    tau: p.tau,
-  });
-  return { ...p, initialWeights, trainRows, evalRows, commitments };
+  const raw = { train: commitRawData(p.train), eval: commitRawData(p.eval) };
+  const hash = await getPoseidon();
+  const commitments: JobTrainingCommitments = {
+    specHash: toHex(specHash(hash, commitWeights(hash, initialWeights), p.params), { size: 32 }),
+    datasetCommitment: raw.train.commitment,
+    evalCommitment: raw.eval.commitment,
+    qualityThreshold: BigInt(p.tau),
+  };
+  return { ...p, initialWeights, raw, commitments };
 }
 
 /** The job spec the buyer hands the provider. */
@@ -126,14 +131,12 @@ export async function deliverData(
   blobs: BlobStore,
   enclaveKey: Hex,
   jobId: bigint,
-  data:
-    | { train: readonly LabeledText[]; eval: readonly LabeledText[] }
-    | { trainBytes: Uint8Array; evalBytes: Uint8Array },
+  data: Pick<BuyerTask, "train" | "eval" | "raw"> | { trainBytes: Uint8Array; evalBytes: Uint8Array },
 ): Promise<Delivery> {
   const [train, evalBytes] =
     "trainBytes" in data
       ? [data.trainBytes, data.evalBytes]
-      : [encodeDataset(data.train), encodeDataset(data.eval)];
+      : [encodeDataset(data.train, data.raw.train.salt), encodeDataset(data.eval, data.raw.eval.salt)];
   const seal = async (plaintext: Uint8Array) => {
     const envelope = await encryptEnvelope({ plaintext, recipientPublicKey: hexToBytes(enclaveKey), jobId });
     return { id: await blobs.put(envelope), size: BigInt(envelope.length) };

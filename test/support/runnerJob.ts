@@ -4,12 +4,7 @@
 // and that config, bid on, bidding over), and the buyer's delivery (upload + on-chain record).
 import { x25519 } from "@noble/curves/ed25519.js";
 import { bytesToHex } from "viem";
-import {
-  type BaseModel,
-  Featurizer,
-  loadOrBuildBaseModel,
-  TEST_SLM_CONFIG,
-} from "../../enclave-runner/model/index.ts";
+import { type BaseModel, loadOrBuildBaseModel, TEST_SLM_CONFIG } from "../../enclave-runner/model/index.ts";
 import type { LabeledText } from "../../enclave-runner/runner/dataset.ts";
 import type { CircuitResult } from "../../scripts/circuits/pipeline.ts";
 import {
@@ -53,33 +48,32 @@ export function buyerRows(seed = 11, marker?: string): { train: LabeledText[]; e
   };
 }
 
-/** Featurizes and commits the buyer's rows. τ defaults to 25 %: the tiny test model (4 features) learns
+/** Commits to the buyer's raw rows. τ defaults to 25 %: the tiny test model (4 features) learns
  *  (eval loss drops) but 4 eval rows over 2 classes are a coarse measure; these tests are about the
  *  mechanics, quality is measured by bench:runner and the demo on the default model. */
-export async function buyerTask(rows = buyerRows(), tau = 2500): Promise<BuyerTask> {
-  const { model } = await runnerPrerequisites();
-  const featurizer = await Featurizer.create(model);
-  try {
-    return await prepareBuyerTask(featurizer, { params: PARAMS, ...rows, tau });
-  } finally {
-    featurizer.dispose();
-  }
+export function buyerTask(rows = buyerRows(), tau = 2500): Promise<BuyerTask> {
+  return prepareBuyerTask({ params: PARAMS, ...rows, tau });
 }
 
-/** The market with the real Groth16TrainingVerifier of segment_test, in the config `zkConfigId`. */
+/** The market with the real verifiers of segment_test in the config `zkConfigId`. */
 export type ZkMarket = Market & { zkConfigId: number };
 
-/** The market fixture with a second config whose training verifier is segment_test's Groth16 one. */
+/**
+ * The market fixture with a second config whose training verifier is the production shape: the
+ * FeatureBindingVerifier (the enclave's signed raw → feature binding) in front of segment_test's
+ * Groth16TrainingVerifier (the head proof).
+ */
 async function deployZkMarket(): Promise<ZkMarket> {
   const m = await loadMarket();
   const { circuit } = await runnerPrerequisites();
   const deps = await deployGroth16Dependencies(m.publicClient, m.deployer, circuit);
-  const zk = await viem.deployContract("Groth16TrainingVerifier", [
+  const head = await viem.deployContract("Groth16TrainingVerifier", [
     deps.segmentVerifier,
     deps.poseidon4,
     deps.poseidon6,
   ]);
-  const zkConfigId = await publishMarketConfig(connection, m.deployment, { trainingVerifier: zk.address });
+  const bound = await viem.deployContract("FeatureBindingVerifier", [head.address]);
+  const zkConfigId = await publishMarketConfig(connection, m.deployment, { trainingVerifier: bound.address });
   return { ...m, zkConfigId };
 }
 export const loadZkMarket = () => networkHelpers.loadFixture(deployZkMarket);
@@ -137,8 +131,8 @@ export async function deliverAndRecord(
   return delivery;
 }
 
-/** Uploads `rows` for `jobId` (encrypted to `enclaveKey`). */
+/** Uploads `rows` (with their raw-data salts) for `jobId` (encrypted to `enclaveKey`). */
 export const uploadRows =
-  (blobs: BlobStore, jobId: bigint, rows: { train: readonly LabeledText[]; eval: readonly LabeledText[] }) =>
+  (blobs: BlobStore, jobId: bigint, rows: Pick<BuyerTask, "train" | "eval" | "raw">) =>
   (enclaveKey: `0x${string}`) =>
     deliverData(blobs, enclaveKey, jobId, rows);

@@ -59,7 +59,9 @@ const reference = {
       .update(count)
       .update(reference.root(rows))
       .digest();
-    return toHex(h);
+    // Reduced modulo BN254's scalar field order r (the market takes commitments as field elements).
+    const r = 21888242871839275222246405745257275088548364400416034343698204186575808495617n;
+    return toHex(BigInt(`0x${h.toString("hex")}`) % r, { size: 32 });
   },
 };
 

@@ -33,6 +33,12 @@ async function train(task: Extract<RunnerMessage, { type: "train" }>["task"]): P
     featurizer.dispose();
   }
   const featurizeMs = performance.now() - t0;
+  // Test hooks: a backend whose features are another model's (+2 units on the first row) or a
+  // framework's off-by-one rounding on every value of the first row, which the runner must catch.
+  const featureFault = { features: 2n, "features-off-by-one": 1n }[
+    process.env.BLIND_TRAINING_EXAMPLE_BACKEND_FAULT ?? ""
+  ];
+  if (featureFault !== undefined) features[0] = (features[0] as bigint[]).map((v) => v + featureFault);
   const trainRows = task.train.map((r, i) => ({ x: features[i] as bigint[], y: r.label }));
   const t1 = performance.now();
   const weights = trainAllSegments(

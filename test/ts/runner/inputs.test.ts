@@ -31,8 +31,11 @@ import { SEGMENT_TEST_PARAMS } from "../../support/zk.ts";
 
 useNodeCrypto();
 const params = SEGMENT_TEST_PARAMS;
-const limits = { classes: 2, rows: 3, maxBytes: 1000 };
+const limits = { classes: 2, rows: 3, maxBytes: 1000, maxTextBytes: 16 };
 const bytes = (s: string) => new TextEncoder().encode(s);
+const SALT = `0x${"5a".repeat(32)}` as const;
+/** A dataset with the salt line first. */
+const salted = (s: string) => bytes(`{"salt":"${SALT}"}\n${s}`);
 const rejects = (f: () => unknown, code: string, pattern?: RegExp) =>
   assert.throws(f, (e: unknown) => {
     assert.ok(e instanceof RunnerError, `expected RunnerError, got ${String(e)}`);
@@ -48,30 +51,60 @@ describe("dataset parsing", () => {
     { text: "é", label: 1 },
   ];
 
-  it("round-trips JSON Lines, ignoring blank lines", () => {
-    const encoded = new Uint8Array([...encodeDataset(rows), ...bytes("\n\n")]);
-    assert.deepEqual(parseDataset(encoded, limits, "training set"), rows);
+  it("round-trips the salt line and the rows as JSON Lines, ignoring blank lines", () => {
+    const encoded = new Uint8Array([...encodeDataset(rows, SALT), ...bytes("\n\n")]);
+    assert.deepEqual(parseDataset(encoded, limits, "training set"), { salt: SALT, rows });
+  });
+
+  it("refuses a dataset without its salt line, and a text longer than the model's context (TextTooLong)", () => {
+    const row = `{"text":"a","label":0}`;
+    rejects(
+      () => parseDataset(bytes(`${row}\n${row}\n${row}`), limits, "training set"),
+      "BadData",
+      /line 1 must be the salt line/,
+    );
+    rejects(() => parseDataset(bytes(`{"salt":"0x1234"}\n${row}`), limits, "x"), "BadData", /salt line/);
+    rejects(() => parseDataset(bytes(`{"salt":"${SALT}"}`), limits, "x"), "EmptyDataset");
+    const long = "é".repeat(9); // 18 UTF-8 bytes > 16, though 9 UTF-16 units
+    rejects(
+      () => parseDataset(salted(`{"text":"${long}","label":0}`), limits, "training set"),
+      "TextTooLong",
+      /line 2: the text has 18 UTF-8 bytes, more than the base model's context of 16/,
+    );
+    assert.equal(
+      parseDataset(encodeDataset([{ text: "x".repeat(16), label: 0 }, ...rows.slice(1)], SALT), limits, "x")
+        .rows.length,
+      3,
+    );
   });
 
   it("rejects each kind of bad input with its code, never quoting the data", () => {
     const secret = "SECRET-TEXT-42";
     rejects(
-      () => parseDataset(bytes(`{"text":"${secret}","label":0}\n${secret}`), limits, "training set"),
+      () => parseDataset(salted(`{"text":"${secret}","label":0}\n${secret}`), limits, "training set"),
       "BadData",
-      /line 2 is not valid JSON/,
+      /line 3 is not valid JSON/,
     );
     rejects(() => parseDataset(new Uint8Array([0xff, 0xfe]), limits, "training set"), "BadData", /UTF-8/);
-    rejects(() => parseDataset(bytes(`[1,2]`), limits, "x"), "BadData", /not a JSON object/);
-    rejects(() => parseDataset(bytes(`{"text":"","label":0}`), limits, "x"), "BadData", /"text"/);
-    rejects(() => parseDataset(bytes(`{"text":"${secret}","label":2}`), limits, "x"), "BadData", /"label"/);
-    rejects(() => parseDataset(bytes(`{"text":"${secret}","label":0.5}`), limits, "x"), "BadData", /"label"/);
+    rejects(() => parseDataset(salted(`[1,2]`), limits, "x"), "BadData", /not a JSON object/);
+    rejects(() => parseDataset(salted(`{"text":"","label":0}`), limits, "x"), "BadData", /"text"/);
+    rejects(() => parseDataset(salted(`{"text":"${secret}","label":2}`), limits, "x"), "BadData", /"label"/);
+    rejects(
+      () => parseDataset(salted(`{"text":"${secret}","label":0.5}`), limits, "x"),
+      "BadData",
+      /"label"/,
+    );
     rejects(() => parseDataset(bytes("\n \n"), limits, "x"), "EmptyDataset");
     rejects(() => parseDataset(new Uint8Array(0), limits, "x"), "EmptyDataset");
-    rejects(() => parseDataset(encodeDataset(rows.slice(0, 2)), limits, "x"), "WrongRowCount", /exactly 3/);
+    rejects(
+      () => parseDataset(encodeDataset(rows.slice(0, 2), SALT), limits, "x"),
+      "WrongRowCount",
+      /exactly 3/,
+    );
     rejects(() => parseDataset(new Uint8Array(1001), limits, "x"), "DatasetTooLarge", /1001 bytes/);
     for (const bad of [`{"text":"${secret}"`, `${secret}`, `{"text":"${secret}","label":9}`]) {
       try {
-        parseDataset(bytes(bad), limits, "x");
+        parseDataset(salted(bad), limits, "x");
         assert.fail("accepted bad data");
       } catch (e) {
         assert.ok(!(e as Error).message.includes(secret), "an error message quotes the data");

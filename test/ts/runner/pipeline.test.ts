@@ -10,8 +10,9 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import * as snarkjs from "snarkjs";
-import { type Hex, hexToBytes } from "viem";
+import { type Hex, hexToBytes, toHex } from "viem";
 import { SimulatedTdxSource } from "../../../enclave-runner/attestation/simulated.ts";
+import { Featurizer } from "../../../enclave-runner/model/index.ts";
 import {
   bundleSigner,
   type EvidenceBundle,
@@ -32,7 +33,13 @@ import { decryptAdapter } from "../../../sdk/adapter.ts";
 import { type BlobId, blobIdHex, MemoryBlobStore } from "../../../sdk/blobs/blobStore.ts";
 import { encryptEnvelope } from "../../../sdk/envelope/index.ts";
 import { useNodeCrypto } from "../../../sdk/envelope/node.ts";
+import {
+  decodeBoundTrainingProof,
+  featureBackendId,
+  recoverFeatureBindingSigner,
+} from "../../../sdk/featureBinding.ts";
 import { deliveryDataHash } from "../../../sdk/ownerActions.ts";
+import { getPoseidon, rowsRoot } from "../../../sdk/training/index.ts";
 import { FailureReason, JobStatus } from "../../../sdk/types.ts";
 import { networkHelpers } from "../../support/fixture.ts";
 import {
@@ -41,6 +48,7 @@ import {
   deliverAndRecord,
   jobAwaitingAttestation,
   loadZkMarket,
+  PARAMS,
   runnerPrerequisites,
   type ZkMarket,
 } from "../../support/runnerJob.ts";
@@ -97,8 +105,7 @@ describe("enclave runner", () => {
     const trainer = options.trainer ?? new BuiltinTrainer({ workers: 2 });
     const deliver =
       options.deliver === undefined
-        ? (c: Parameters<Deliver>[0]) =>
-            deliverData(c.blobs, c.enclaveKey, c.jobId, { train: t.train, eval: t.eval })
+        ? (c: Parameters<Deliver>[0]) => deliverData(c.blobs, c.enclaveKey, c.jobId, t)
         : options.deliver;
     const bundle = await runJob({
       spec: job.spec,
@@ -179,7 +186,43 @@ describe("enclave runner", () => {
       const onChain = await m.jobMarket.read.getJob([job.jobId]);
       assert.equal(onChain.status, JobStatus.Attested);
       assert.equal((await bundleSigner(bundle)).toLowerCase(), onChain.enclaveSigner.toLowerCase());
-      assert.equal(bundle.commitments?.rTrain, job.terms.datasetCommitment);
+      // The raw commitments are the posted ones; the feature commitments are the runner's own
+      // features of the buyer's rows (recomputed here with the public base model), and the enclave
+      // signed that binding inside the proof the market checks.
+      const { model } = await runnerPrerequisites();
+      const featurizer = await Featurizer.create(model);
+      const features = featurizer.featurize([...task.train, ...task.eval].map((r) => r.text));
+      featurizer.dispose();
+      const hash = await getPoseidon();
+      const rowsOf = (set: typeof task.train, offset: number) =>
+        set.map((r, i) => ({ x: features[offset + i] as bigint[], y: r.label }));
+      const word = (v: bigint) => toHex(v, { size: 32 });
+      assert.equal(bundle.commitments?.rawTrain, job.terms.datasetCommitment);
+      assert.equal(bundle.commitments?.rawEval, job.terms.evalCommitment);
+      assert.equal(bundle.commitments?.rTrain, word(rowsRoot(hash, rowsOf(task.train, 0), PARAMS)));
+      assert.equal(
+        bundle.commitments?.rEval,
+        word(rowsRoot(hash, rowsOf(task.eval, task.train.length), PARAMS)),
+      );
+      const bound = decodeBoundTrainingProof(bundle.submitResult?.proof ?? "0x");
+      assert.equal(bound.binding.featureTrainCommitment, bundle.commitments?.rTrain);
+      assert.equal(bound.binding.featureEvalCommitment, bundle.commitments?.rEval);
+      assert.equal(bound.binding.baseModelHash, model.sha256);
+      assert.equal(bound.binding.featureBackend, featureBackendId(bundle.runner.trainer));
+      assert.equal(
+        await recoverFeatureBindingSigner(
+          {
+            chainId: m.chainId,
+            market: m.deployment.jobMarket,
+            jobId: job.jobId,
+            rawTrainCommitment: job.terms.datasetCommitment,
+            rawEvalCommitment: job.terms.evalCommitment,
+            binding: bound.binding,
+          },
+          bound.signature,
+        ),
+        onChain.enclaveSigner,
+      );
       assert.ok(bundle.metric?.met);
       assert.ok(
         bundle.evaluation && bundle.evaluation.finetuned.mse < bundle.evaluation.base.mse,
@@ -252,6 +295,24 @@ describe("enclave runner", () => {
       assert.match(bundle.error?.message ?? "", /diverge from the fixed-point reference/);
     });
 
+    it("a backend whose features are not the base model's is caught (TrainerFailed), within one unit or not", async () => {
+      for (const [fault, message] of [
+        ["features", /differ from the base model's by more than one unit \(training row 0, feature 0\)/],
+        ["features-off-by-one", /one unit off on 4 of 48 sampled values \(at most 1 % allowed\)/],
+      ] as const) {
+        const { bundle } = await runOnce({
+          prove: false,
+          trainer: new ExternalTrainer({
+            command: [...EXAMPLE_BACKEND],
+            env: { BLIND_TRAINING_EXAMPLE_BACKEND_FAULT: fault },
+          }),
+        });
+        failedWith(bundle, "TrainerFailed", "verify");
+        assert.match(bundle.error?.message ?? "", message);
+        assert.equal(bundle.submitFailure, undefined, "a backend's fault is never the buyer's");
+      }
+    });
+
     it("a backend that dies is reported, not a crash (TrainerFailed)", async () => {
       const { bundle } = await runOnce({
         prove: false,
@@ -267,7 +328,7 @@ describe("enclave runner", () => {
       encryptEnvelope({ plaintext: bytes, recipientPublicKey: hexToBytes(c.enclaveKey), jobId }).then((e) =>
         c.blobs.put(e),
       );
-    const goodEval = (c: Parameters<Deliver>[0]) => sealed(c, encodeDataset(task.eval));
+    const goodEval = (c: Parameters<Deliver>[0]) => sealed(c, encodeDataset(task.eval, task.raw.eval.salt));
 
     it("corrupt ciphertext → CorruptCiphertext; a DataMalformed statement the market accepts (BuyerDefaulted)", async () => {
       const dir = mkdtempSync(path.join(tmpdir(), "bt-failure-"));
@@ -276,7 +337,7 @@ describe("enclave runner", () => {
         const run = await runOnce({
           deliver: async (c) => {
             const e = await encryptEnvelope({
-              plaintext: encodeDataset(task.train),
+              plaintext: encodeDataset(task.train, task.raw.train.salt),
               recipientPublicKey: hexToBytes(c.enclaveKey),
               jobId: c.jobId,
             });
@@ -305,7 +366,10 @@ describe("enclave runner", () => {
     it("an envelope for another job → WrongJob (DataMalformed)", async () => {
       const { bundle } = await runOnce({
         deliver: async (c) =>
-          upload(c.blobs, [await sealed(c, encodeDataset(task.train), c.jobId + 1n), await goodEval(c)]),
+          upload(c.blobs, [
+            await sealed(c, encodeDataset(task.train, task.raw.train.salt), c.jobId + 1n),
+            await goodEval(c),
+          ]),
       });
       failedWith(bundle, "WrongJob", "decrypt");
       buyerFault(bundle, FailureReason.DataMalformed);
@@ -315,7 +379,7 @@ describe("enclave runner", () => {
       const cases: [Uint8Array, string][] = [
         [new TextEncoder().encode("this is not json\n"), "BadData"],
         [new Uint8Array(0), "EmptyDataset"],
-        [encodeDataset([...task.train, ...task.train]), "WrongRowCount"],
+        [encodeDataset([...task.train, ...task.train], task.raw.train.salt), "WrongRowCount"],
       ];
       for (const [bytes, code] of cases) {
         const { bundle } = await runOnce({
@@ -329,7 +393,7 @@ describe("enclave runner", () => {
     it("a recorded delivery of other than two blobs → BadData (DataMalformed), nothing fetched", async () => {
       const { bundle } = await runOnce({
         deliver: async (c) => {
-          const train = await sealed(c, encodeDataset(task.train));
+          const train = await sealed(c, encodeDataset(task.train, task.raw.train.salt));
           return upload(c.blobs, [train, await goodEval(c), train]);
         },
       });
@@ -357,9 +421,9 @@ describe("enclave runner", () => {
     it("data other than what the buyer committed to → CommitmentMismatch; a DataMismatch statement settles BuyerDefaulted", async () => {
       const other = buyerRows(99);
       const run = await runOnce({
-        deliver: (c) => deliverData(c.blobs, c.enclaveKey, c.jobId, other),
+        deliver: (c) => deliverData(c.blobs, c.enclaveKey, c.jobId, { ...other, raw: task.raw }),
       });
-      failedWith(run.bundle, "CommitmentMismatch", "verify");
+      failedWith(run.bundle, "CommitmentMismatch", "verify-raw");
       buyerFault(run.bundle, FailureReason.DataMismatch);
       await settleFailure(run);
     });
@@ -367,7 +431,7 @@ describe("enclave runner", () => {
     it("recorded blobs the store does not have → BlobUnavailable, no statement (the availability challenge decides)", async () => {
       const { bundle } = await runOnce({
         deliver: async (c) => {
-          const d = await deliverData(c.blobs, c.enclaveKey, c.jobId, { train: task.train, eval: task.eval });
+          const d = await deliverData(c.blobs, c.enclaveKey, c.jobId, task);
           return { blobIds: [d.blobIds[0] as Hex, `0x${"ab".repeat(32)}` as Hex], sizes: d.sizes };
         },
       });

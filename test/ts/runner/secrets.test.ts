@@ -149,7 +149,10 @@ describe("enclave runner (CLI)", () => {
         assert.equal(await m.jobMarket.read.statusOf([job.jobId]), JobStatus.Completed);
 
         // The search works: it finds the marker in the plaintext the buyer encrypted.
-        assert.equal(findMarker(Buffer.from(encodeDataset(rows.train)), marker), "text");
+        assert.equal(
+          findMarker(Buffer.from(encodeDataset(rows.train, `0x${"00".repeat(32)}`)), marker),
+          "text",
+        );
         const scanned = cli.scan();
 
         // The trained weights left the runner only encrypted: the buyer's decryption gives them, and
@@ -294,7 +297,10 @@ async function runCli(
     );
     // The buyer's part: encrypt to the key the market accepted, upload, record the blobs on chain.
     await deliverAndRecord(m, job, (enclaveKey) =>
-      deliverData(new LocalFolderBlobStore(dirs.blobs), enclaveKey, job.jobId, delivered),
+      deliverData(new LocalFolderBlobStore(dirs.blobs), enclaveKey, job.jobId, {
+        ...delivered,
+        raw: task.raw,
+      }),
     );
     const result = await runner;
     assert.ok(
