@@ -7,7 +7,8 @@
 // Then `lifecycle_total_real` runs one more job end to end with the real verifiers: the Simulated
 // TEE's TDX-layout quote on IntelQuoteVerifier (two P-256 precompile checks, the production TDX
 // code path) and a real Groth16 proof of the segment_demo circuit (S = 1 segment, the demo's and the
-// runner's production shape) through Groth16TrainingVerifier, published as a new market config.
+// runner's production shape) through FeatureBindingVerifier + Groth16TrainingVerifier, published as
+// a new market config.
 // segment_test (S = 2) is measured too, to show what each further segment costs.
 import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -20,13 +21,20 @@ import { syntheticTask } from "../scripts/lib/syntheticTask.ts";
 import { formatTable } from "../scripts/lib/timeline.ts";
 import {
   ETH,
+  encodeBoundTrainingProof,
   encodeTrainingProof,
+  FIELD_MODULUS,
+  featureBackendId,
   JobStatus,
   jobCommitments,
   proveRun,
+  signFeatureBinding,
   signTrainingResult,
 } from "../sdk/index.ts";
 import { LIFECYCLE_STEPS, labelled, measureMarketGas } from "./lifecycleGas.ts";
+
+/** A deterministic field element named by `label` (what a raw-data commitment looks like). */
+const labelledField = (label: string) => toHex(BigInt(labelled(label)) % FIELD_MODULUS, { size: 32 });
 
 /** Cited baseline: an iExec deal plus one TEE task, about 1.63M gas (the figure given in issue 2). */
 const IEXEC_DEAL_PLUS_TEE_TASK_GAS = 1_630_000n;
@@ -74,9 +82,16 @@ for (const name of ["segment_demo", "segment_test"]) {
   const configId = await publishMarketConfig(connection, deployment, { trainingVerifier: verifier.address });
   const task = syntheticTask(params, 7);
   const tau = 5_000;
-  const commitments = await jobCommitments({ params, ...task, tau });
+  // The production shape: the terms carry the buyer's raw-data commitments; the proof covers the
+  // feature rows, which the enclave binds to them (FeatureBindingVerifier).
+  const features = await jobCommitments({ params, ...task, tau });
   const { terms: base, secrets, start } = await m.helpers.newJob(`real ${name}`, { configId });
-  const terms = { ...base, ...commitments };
+  const terms = {
+    ...base,
+    ...features,
+    datasetCommitment: labelledField(`raw train ${name}`),
+    evalCommitment: labelledField(`raw eval ${name}`),
+  };
   const job = await m.helpers.post({ label: `real ${name}`, start, secrets, terms });
   const bid = await confirm(publicClient, m.helpers.bid(job, parseEther("0.6")));
   await networkHelpers.time.increaseTo(terms.bidDeadline);
@@ -94,11 +109,30 @@ for (const name of ["segment_demo", "segment_test"]) {
     },
     circuit,
   );
+  const binding = {
+    featureTrainCommitment: features.datasetCommitment,
+    featureEvalCommitment: features.evalCommitment,
+    baseModelHash: labelled("base model"),
+    featureBackend: featureBackendId("builtin"),
+    loraCommitment: labelled("lora"),
+  };
+  const bindingSignature = await signFeatureBinding(enclave.signer, {
+    chainId,
+    market: market.address,
+    jobId: job.jobId,
+    rawTrainCommitment: terms.datasetCommitment,
+    rawEvalCommitment: terms.evalCommitment,
+    binding,
+  });
   const result = {
     modelCommitment: toHex(proven.commitments.at(-1) ?? 0n, { size: 32 }),
     modelCiphertextHash: labelled(`real ciphertext ${name}`),
     thresholdMet: proven.thresholdMet,
-    proof: encodeTrainingProof(proven.commitments, proven.proofs),
+    proof: encodeBoundTrainingProof(
+      binding,
+      bindingSignature,
+      encodeTrainingProof(proven.commitments, proven.proofs),
+    ),
   };
   const enclaveSignature = await signTrainingResult({
     enclaveKey: enclave.signer,
@@ -119,11 +153,12 @@ for (const name of ["segment_demo", "segment_test"]) {
     modelCommitment: result.modelCommitment,
     thresholdMet: result.thresholdMet,
   };
-  // The verifier alone, as a call from the market (eth_estimateGas: includes the 21,000 base and calldata).
-  const groth16 = await viem.getContractAt("Groth16TrainingVerifier", verifier.address);
+  // The verifier alone (binding + Groth16), as a call from the market (eth_estimateGas: includes the
+  // 21,000 base and calldata).
+  const bound = await viem.getContractAt("FeatureBindingVerifier", verifier.address);
   const verifyGas = await publicClient.estimateContractGas({
-    address: groth16.address,
-    abi: groth16.abi,
+    address: bound.address,
+    abi: bound.abi,
     functionName: "verifyTraining",
     args: [claim, result.proof],
     account: market.address,
@@ -153,7 +188,7 @@ for (const name of ["segment_demo", "segment_test"]) {
     record(
       "submitResult_real",
       submitted,
-      `Groth16TrainingVerifier, segment_demo (S = 1, ${circuit.constraints.toLocaleString("en-US")} constraints), thresholdMet = ${proven.thresholdMet}`,
+      `FeatureBindingVerifier + Groth16TrainingVerifier, segment_demo (S = 1, ${circuit.constraints.toLocaleString("en-US")} constraints), thresholdMet = ${proven.thresholdMet}`,
       false,
     );
     const total = job.receipt.gasUsed + bid.gasUsed + attest.gasUsed + submitted.gasUsed + claimed.gasUsed;
@@ -175,7 +210,7 @@ for (const name of ["segment_demo", "segment_test"]) {
     record(
       "submitResult_real_segment_test",
       submitted,
-      `Groth16TrainingVerifier, segment_test (S = 2 segments, ${circuit.constraints.toLocaleString("en-US")} constraints)`,
+      `FeatureBindingVerifier + Groth16TrainingVerifier, segment_test (S = 2 segments, ${circuit.constraints.toLocaleString("en-US")} constraints)`,
       false,
     );
   }
@@ -234,7 +269,7 @@ console.log("\nWhere lifecycle_total_real goes:");
 for (const [name, v] of realSteps)
   console.log(`  ${name.padEnd(36)} ${v.toLocaleString("en-US").padStart(9)}  ${share(v)}`);
 console.log(
-  `  of submitResult: Groth16TrainingVerifier.verifyTraining ≈ ${demo.verifyGas.toLocaleString("en-US")} as a call (incl. 21,000 base + calldata);` +
+  `  of submitResult: FeatureBindingVerifier.verifyTraining (binding + Groth16) ≈ ${demo.verifyGas.toLocaleString("en-US")} as a call (incl. 21,000 base + calldata);` +
     ` each further segment ≈ ${perSegment.toLocaleString("en-US")} (segment_test, S = 2: ${test.submitResult.toLocaleString("en-US")})`,
 );
 const ratio = Number(gas.lifecycle_total ?? 0n) / Number(IEXEC_DEAL_PLUS_TEE_TASK_GAS);
@@ -243,7 +278,7 @@ console.log(
   `\nlifecycle_total / iExec deal + one TEE task (1,630,000, cited): ${ratio.toFixed(3)}` +
     `\nlifecycle_total_real / the same baseline: ${ratioReal.toFixed(3)}` +
     "\nlifecycle_total settles through TestTrainingVerifier (the double); lifecycle_total_real through the" +
-    "\nreal Groth16 verifier of segment_demo. Both attest with the TDX-layout quote on IntelQuoteVerifier.",
+    "\nreal verifiers (enclave binding + Groth16 of segment_demo). Both attest with the TDX-layout quote on IntelQuoteVerifier.",
 );
 
 const out = join(import.meta.dirname, "results", "gas.json");
@@ -252,7 +287,7 @@ const json = {
   ...Object.fromEntries(Object.entries(gas).map(([k, v]) => [k, Number(v)])),
   _meta: {
     settlement_verifier:
-      "TestTrainingVerifier (test double; proof verification excluded) for every key but *_real; *_real: Groth16TrainingVerifier",
+      "TestTrainingVerifier (test double; proof verification excluded) for every key but *_real; *_real: FeatureBindingVerifier (the enclave's raw → feature binding) over Groth16TrainingVerifier",
     real_circuit: {
       name: "segment_demo",
       why: "the circuit the demo and the enclave runner prove with (S = 1 segment, D = 32, C = 10): the production shape; segment_test (S = 2) is measured only to show the cost of a further segment",

@@ -96,7 +96,7 @@ const verifier = await deployTrainingVerifier(connection, circuit);
 timeline.info(
   "deploy training verifier",
   "deployer",
-  `${verifier.deployGas.toLocaleString("en-US")} gas; Groth16TrainingVerifier ${short(verifier.address)}: ${circuit.contractName} (${circuit.constraints.toLocaleString("en-US")} constraints) + Poseidon(4), Poseidon(6)`,
+  `${verifier.deployGas.toLocaleString("en-US")} gas; FeatureBindingVerifier ${short(verifier.address)} (the enclave's raw → feature binding) over Groth16TrainingVerifier ${short(verifier.headVerifier)}: ${circuit.contractName} (${circuit.constraints.toLocaleString("en-US")} constraints) + Poseidon(4), Poseidon(6)`,
 );
 const verifierBlock = await publicClient.getBlockNumber();
 const deployment = await deployLocalDevnet(connection, { trainingVerifier: verifier.address });

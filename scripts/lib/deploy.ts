@@ -127,23 +127,25 @@ export async function buildTrainingCircuit(
 }
 
 /**
- * Deploys the Groth16 training verifier of `circuit` with the TrainingVerifier Ignition module (pass
- * it as `trainingVerifier` to {@link deployLocalDevnet}, or publish it with {@link publishMarketConfig}).
+ * Deploys the training verifier of `circuit` with the TrainingVerifier Ignition module: the
+ * FeatureBindingVerifier (pass its `address` as `trainingVerifier` to {@link deployLocalDevnet}, or
+ * publish it with {@link publishMarketConfig}) in front of the circuit's Groth16TrainingVerifier
+ * (`headVerifier`).
  *
- * @returns Its address and the gas of its deployment.
+ * @returns Both addresses and the gas of the whole deployment.
  */
 export async function deployTrainingVerifier(
   connection: NetworkConnection,
   circuit: CircuitResult,
-): Promise<{ address: Address; deployGas: bigint }> {
+): Promise<{ address: Address; headVerifier: Address; deployGas: bigint }> {
   const publicClient = await connection.viem.getPublicClient();
   const before = await publicClient.getBlockNumber();
-  const { trainingVerifier } = await connection.ignition.deploy(
+  const { trainingVerifier, headVerifier } = await connection.ignition.deploy(
     trainingVerifierModule(await groth16VerifierArtifact(circuit)),
     { displayUi: false },
   );
   let deployGas = 0n;
   for (let n = before + 1n; n <= (await publicClient.getBlockNumber()); n++)
     deployGas += (await publicClient.getBlock({ blockNumber: n })).gasUsed;
-  return { address: trainingVerifier.address, deployGas };
+  return { address: trainingVerifier.address, headVerifier: headVerifier.address, deployGas };
 }

@@ -52,6 +52,7 @@ import {
   newSimulatedEnclave,
   postJob,
   randomBytes32,
+  randomFieldElement,
   type SimulatedEnclave,
   type Wallet,
 } from "../../scripts/lib/market.ts";
@@ -66,8 +67,10 @@ import {
   devCertificateChain,
   ETH,
   enclaveRegistryAbi,
+  encodeBoundTrainingProof,
   encodeIntelEvidence,
   FailureReason,
+  featureBackendId,
   INTEL_TD_QE_MRSIGNER,
   intelQuoteVerifierAbi,
   JobStatus,
@@ -78,6 +81,7 @@ import {
   reportDataForBinding,
   SIMULATED_MEASUREMENT,
   SIMULATED_TD,
+  signFeatureBinding,
   signRecordDelivery,
   signTrainingResult,
   TeeType,
@@ -786,6 +790,9 @@ describe("BlindTraining settles real jobs: real TDX-layout quotes and Groth16 pr
         ...windows,
       }),
       ...(await jobCommitments({ ...RUN, tau })),
+      // The buyer's raw-data commitments: the enclave binds them to RUN's feature rows.
+      datasetCommitment: randomFieldElement(),
+      evalCommitment: randomFieldElement(),
     };
     const { jobId } = await postJob(p.publicClient, p.buyer as Wallet, p.deployment, terms);
     await p.jobMarket.write.placeBid([jobId, terms, PRICE], { account: p.provider.account });
@@ -886,13 +893,36 @@ describe("BlindTraining settles real jobs: real TDX-layout quotes and Groth16 pr
     return run;
   }
 
-  /** The provider submits the real proof with the enclave's signature over the result. */
+  /**
+   * The provider submits the real proof, bound by the enclave's signed FeatureBinding of the job's
+   * raw commitments to RUN's feature rows, with the enclave's signature over the result.
+   */
   async function submitProvenResult(p: Production, job: Job & { enclave: SimulatedEnclave }, run: ProvenRun) {
+    const features = await jobCommitments({ ...RUN, tau: Number(job.terms.qualityThreshold) });
+    const binding = {
+      featureTrainCommitment: features.datasetCommitment,
+      featureEvalCommitment: features.evalCommitment,
+      baseModelHash: randomBytes32(),
+      featureBackend: featureBackendId("builtin"),
+      loraCommitment: bytes32(0n),
+    };
+    const bindingSignature = await signFeatureBinding(job.enclave.signer, {
+      chainId: p.chainId,
+      market: p.jobMarket.address,
+      jobId: job.jobId,
+      rawTrainCommitment: job.terms.datasetCommitment,
+      rawEvalCommitment: job.terms.evalCommitment,
+      binding,
+    });
     const result = {
       modelCommitment: bytes32(run.commitments.at(-1) ?? 0n),
       modelCiphertextHash: randomBytes32(),
       thresholdMet: run.thresholdMet,
-      proof: encodeTrainingProof(run.commitments, run.proofs),
+      proof: encodeBoundTrainingProof(
+        binding,
+        bindingSignature,
+        encodeTrainingProof(run.commitments, run.proofs),
+      ),
     };
     const enclaveSignature = await signTrainingResult({
       enclaveKey: job.enclave.signer,
