@@ -184,7 +184,7 @@ timeline.tx(
   posted,
   `job #${jobId}, owner key ${short(buyer.ownerKey.address)}, no buyer address stored; ${rows.train.length} + ${rows.eval.length} private raw rows committed (SHA-256 Merkle roots, salted: ${short(task.commitments.datasetCommitment)}, ${short(task.commitments.evalCommitment)}), τ = ${DEMO_TAU / 100} %`,
 );
-const spec = buildJobSpec({
+const spec = await buildJobSpec({
   chainId: BigInt(chainId),
   market: deployment.jobMarket,
   jobId,
@@ -192,6 +192,7 @@ const spec = buildJobSpec({
   model,
   task,
   buyerPublicKey: bytesToHex(x25519.getPublicKey(buyerKey)),
+  ownerKey: buyer.ownerKey,
 });
 
 // 4. Bidding: B bids 0.8, A undercuts with 0.6 (B's collateral is released).

@@ -1,4 +1,11 @@
-import { type Address, encodeAbiParameters, type Hex, keccak256, type LocalAccount } from "viem";
+import {
+  type Address,
+  encodeAbiParameters,
+  type Hex,
+  keccak256,
+  type LocalAccount,
+  recoverTypedDataAddress,
+} from "viem";
 
 /** EIP-712 domain of owner-key actions on a JobMarket. */
 export function jobMarketDomain(chainId: number, jobMarket: Address) {
@@ -131,4 +138,49 @@ export function signRecordDelivery(p: SignRecordDeliveryParameters): Promise<Hex
     primaryType: "RecordDelivery",
     message: { jobId: p.jobId, dataHash: deliveryDataHash(p), deadline: p.deadline },
   });
+}
+
+/**
+ * EIP-712 type of the owner key's approval of a job spec document (off chain, in the JobMarket
+ * domain): the enclave runs only the spec the buyer approved, so a provider cannot hand it another
+ * result key, base model, LoRA spec or limit than the buyer's.
+ */
+export const jobSpecDocumentTypes = {
+  JobSpecDocument: [
+    { name: "jobId", type: "uint256" },
+    { name: "documentHash", type: "bytes32" },
+  ],
+} as const;
+
+/** Parameters of {@link signJobSpecDocument} and {@link recoverJobSpecDocumentSigner}. */
+export type JobSpecDocumentParameters = {
+  chainId: number;
+  jobMarket: Address;
+  jobId: bigint;
+  /** keccak256 of the spec's canonical JSON without its signature (`jobSpecDocumentHash`). */
+  documentHash: Hex;
+};
+
+function jobSpecDocumentTypedData(p: JobSpecDocumentParameters) {
+  return {
+    domain: jobMarketDomain(p.chainId, p.jobMarket),
+    types: jobSpecDocumentTypes,
+    primaryType: "JobSpecDocument" as const,
+    message: { jobId: p.jobId, documentHash: p.documentHash },
+  };
+}
+
+/**
+ * Signs `JobSpecDocument(jobId, documentHash)` with the job's owner key.
+ *
+ * @example
+ * const ownerSignature = await signJobSpecDocument(ownerKey, { chainId, jobMarket, jobId, documentHash });
+ */
+export function signJobSpecDocument(ownerKey: LocalAccount, p: JobSpecDocumentParameters): Promise<Hex> {
+  return ownerKey.signTypedData(jobSpecDocumentTypedData(p));
+}
+
+/** The address that signed a job spec document (the enclave compares it with `terms.ownerKey`). */
+export function recoverJobSpecDocumentSigner(p: JobSpecDocumentParameters, signature: Hex): Promise<Address> {
+  return recoverTypedDataAddress({ ...jobSpecDocumentTypedData(p), signature });
 }

@@ -1,8 +1,11 @@
 // The job spec: the public document a buyer hands the provider with a job (off chain). It carries
 // what the on-chain terms only commit to: the terms themselves (the market stores their hash), the
 // training statement's hyper-parameters and initial adapter (committed by terms.specHash), the base
-// model, the buyer's X25519 key for the result and the runner's limits. It contains no secret.
-import { type Address, type Hex, isAddress, isHex } from "viem";
+// model, the buyer's X25519 key for the result and the runner's limits. It contains no secret. The
+// job's owner key signs it (`ownerSignature`, EIP-712 `JobSpecDocument`): the terms hash binds only
+// the terms, so without it a provider could hand its enclave another result key or base model.
+import { type Address, type Hex, isAddress, isHex, keccak256, stringToHex } from "viem";
+import { recoverJobSpecDocumentSigner } from "../../sdk/ownerActions.ts";
 import {
   type AdapterWeights,
   checkWeights,
@@ -15,8 +18,8 @@ import {
 import type { JobTerms } from "../../sdk/types.ts";
 import { RunnerError } from "../errors.ts";
 
-/** Version of the job spec format this runner reads. */
-export const JOB_SPEC_VERSION = 1;
+/** Version of the job spec format this runner reads (2: signed by the owner key). */
+export const JOB_SPEC_VERSION = 2;
 
 /** Default largest plaintext dataset the runner accepts (each of training and eval), in bytes. */
 export const DEFAULT_MAX_DATASET_BYTES = 16 * 1024 * 1024;
@@ -36,6 +39,8 @@ export type JobSpec = {
   buyerPublicKey: Hex;
   /** Largest plaintext dataset accepted, in bytes. */
   maxDatasetBytes: number;
+  /** The owner key's EIP-712 `JobSpecDocument(jobId, jobSpecDocumentHash(spec))` signature. */
+  ownerSignature?: Hex | undefined;
 };
 
 const BIGINT_TERMS = [
@@ -70,6 +75,60 @@ const PARAM_KEYS = [
 /** The job spec as JSON text (bigints as decimal strings). */
 export function stringifyJobSpec(spec: JobSpec): string {
   return JSON.stringify(spec, (_k, v) => (typeof v === "bigint" ? v.toString() : v), 2);
+}
+
+/** Recursively sorts object keys (arrays keep their order) so the JSON is canonical. */
+function sortedKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortedKeys);
+  if (typeof v === "bigint") return v.toString();
+  if (typeof v === "string" && isHex(v)) return v.toLowerCase();
+  if (typeof v !== "object" || v === null) return v;
+  const o = v as Record<string, unknown>;
+  return Object.fromEntries(
+    Object.keys(o)
+      .filter((k) => o[k] !== undefined)
+      .sort()
+      .map((k) => [k, sortedKeys(o[k])]),
+  );
+}
+
+/**
+ * What the owner key signs: keccak256 of the spec's canonical JSON (keys sorted, bigints as decimal
+ * strings, hex lower case, no whitespace) without `ownerSignature`.
+ *
+ * @example
+ * const documentHash = jobSpecDocumentHash(spec);
+ */
+export function jobSpecDocumentHash(spec: JobSpec): Hex {
+  const { ownerSignature: _, ...unsigned } = spec;
+  return keccak256(stringToHex(JSON.stringify(sortedKeys(unsigned))));
+}
+
+/**
+ * Throws `BadJobSpec` unless the spec carries the signature of the job's owner key
+ * (`terms.ownerKey`) over its document hash.
+ */
+export async function checkJobSpecSignature(spec: JobSpec): Promise<void> {
+  if (spec.ownerSignature === undefined)
+    bad("the job spec carries no ownerSignature: the job's owner key must sign it (JobSpecDocument)");
+  let signer: Address;
+  try {
+    signer = await recoverJobSpecDocumentSigner(
+      {
+        chainId: Number(spec.chainId),
+        jobMarket: spec.market,
+        jobId: spec.jobId,
+        documentHash: jobSpecDocumentHash(spec),
+      },
+      spec.ownerSignature as Hex,
+    );
+  } catch {
+    return bad("spec.ownerSignature is not a valid signature");
+  }
+  if (signer.toLowerCase() !== spec.terms.ownerKey.toLowerCase())
+    bad(
+      `the job spec is signed by ${signer}, not by the job's owner key ${spec.terms.ownerKey}: a spec the buyer did not approve (another result key, base model or limit?) is refused`,
+    );
 }
 
 const bad = (message: string): never => {
@@ -200,6 +259,8 @@ export async function parseJobSpec(text: string): Promise<JobSpec> {
     training: { params: params as TrainingParams, initialWeights, tau },
     buyerPublicKey: hexOf(field(o, "buyerPublicKey", "spec"), 32, "spec.buyerPublicKey"),
     maxDatasetBytes,
+    ownerSignature:
+      o.ownerSignature === undefined ? undefined : hexOf(o.ownerSignature, 65, "spec.ownerSignature"),
   };
   await checkTrainingCommitments(spec);
   return spec;

@@ -63,7 +63,7 @@ import {
 } from "./bundle.ts";
 import { type LabeledText, parseDataset } from "./dataset.ts";
 import { evaluateAdapter } from "./evaluation.ts";
-import { DEFAULT_MAX_DATASET_BYTES, type JobSpec } from "./jobSpec.ts";
+import { checkJobSpecSignature, DEFAULT_MAX_DATASET_BYTES, type JobSpec } from "./jobSpec.ts";
 import {
   type MarketReader,
   type RecordedDelivery,
@@ -247,6 +247,8 @@ export async function runJob(options: RunJobOptions): Promise<EvidenceBundle> {
   try {
     // 0. The job on chain is the one in the spec, and still open to this provider.
     await timed("check", async () => {
+      // Only the spec the buyer's owner key signed: not another result key, base model or limit.
+      await checkJobSpecSignature(spec);
       const job = await options.market.readJob(spec.jobId);
       if (job.termsHash !== hashJobTerms(spec.terms))
         throw new RunnerError(

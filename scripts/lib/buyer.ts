@@ -15,11 +15,11 @@ import {
 } from "viem";
 import type { BaseModel } from "../../enclave-runner/model/index.ts";
 import { encodeDataset, type LabeledText } from "../../enclave-runner/runner/dataset.ts";
-import { JOB_SPEC_VERSION, type JobSpec } from "../../enclave-runner/runner/jobSpec.ts";
+import { JOB_SPEC_VERSION, type JobSpec, jobSpecDocumentHash } from "../../enclave-runner/runner/jobSpec.ts";
 import { type BlobId, type BlobStore, blobIdHex } from "../../sdk/blobs/blobStore.ts";
 import { encryptEnvelope } from "../../sdk/envelope/index.ts";
 import { dataDeliveryAbi, jobMarketAbi } from "../../sdk/generated/abis.ts";
-import { signRecordDelivery } from "../../sdk/ownerActions.ts";
+import { signJobSpecDocument, signRecordDelivery } from "../../sdk/ownerActions.ts";
 import { commitRawData, type RawDataCommitment } from "../../sdk/rawData.ts";
 import {
   type AdapterWeights,
@@ -79,7 +79,22 @@ export async function prepareBuyerTask(p: {
   return { ...p, initialWeights, raw, commitments };
 }
 
-/** The job spec the buyer hands the provider. */
+/**
+ * Signs a job spec with the job's owner key (EIP-712 `JobSpecDocument` over its document hash): the
+ * enclave runs only a spec its buyer signed.
+ */
+export async function signJobSpec(spec: JobSpec, ownerKey: LocalAccount): Promise<JobSpec> {
+  const documentHash = jobSpecDocumentHash(spec);
+  const ownerSignature = await signJobSpecDocument(ownerKey, {
+    chainId: Number(spec.chainId),
+    jobMarket: spec.market,
+    jobId: spec.jobId,
+    documentHash,
+  });
+  return { ...spec, ownerSignature };
+}
+
+/** The job spec the buyer hands the provider, signed by the job's owner key. */
 export function buildJobSpec(p: {
   chainId: bigint;
   market: Address;
@@ -89,18 +104,23 @@ export function buildJobSpec(p: {
   task: BuyerTask;
   buyerPublicKey: Hex;
   maxDatasetBytes?: number;
-}): JobSpec {
-  return {
-    version: JOB_SPEC_VERSION,
-    chainId: p.chainId,
-    market: p.market,
-    jobId: p.jobId,
-    terms: p.terms,
-    baseModel: { name: p.model.config.name, sha256: p.model.sha256 },
-    training: { params: p.task.params, initialWeights: p.task.initialWeights, tau: p.task.tau },
-    buyerPublicKey: p.buyerPublicKey,
-    maxDatasetBytes: p.maxDatasetBytes ?? 16 * 1024 * 1024,
-  };
+  /** The job's owner key: it signs the spec. */
+  ownerKey: LocalAccount;
+}): Promise<JobSpec> {
+  return signJobSpec(
+    {
+      version: JOB_SPEC_VERSION,
+      chainId: p.chainId,
+      market: p.market,
+      jobId: p.jobId,
+      terms: p.terms,
+      baseModel: { name: p.model.config.name, sha256: p.model.sha256 },
+      training: { params: p.task.params, initialWeights: p.task.initialWeights, tau: p.task.tau },
+      buyerPublicKey: p.buyerPublicKey,
+      maxDatasetBytes: p.maxDatasetBytes ?? 16 * 1024 * 1024,
+    },
+    p.ownerKey,
+  );
 }
 
 /** The X25519 key the market accepted for job `jobId` (from its AttestationAccepted event). */

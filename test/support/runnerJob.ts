@@ -6,6 +6,7 @@ import { x25519 } from "@noble/curves/ed25519.js";
 import { bytesToHex } from "viem";
 import { type BaseModel, loadOrBuildBaseModel, TEST_SLM_CONFIG } from "../../enclave-runner/model/index.ts";
 import type { LabeledText } from "../../enclave-runner/runner/dataset.ts";
+import type { JobSpec } from "../../enclave-runner/runner/jobSpec.ts";
 import type { CircuitResult } from "../../scripts/circuits/pipeline.ts";
 import {
   attestedEnclaveKey,
@@ -15,6 +16,7 @@ import {
   deliverData,
   prepareBuyerTask,
   recordDataDelivery,
+  signJobSpec,
 } from "../../scripts/lib/buyer.ts";
 import { publishMarketConfig } from "../../scripts/lib/deploy.ts";
 import { intentRows } from "../../scripts/lib/intentTask.ts";
@@ -82,7 +84,8 @@ export const loadZkMarket = () => networkHelpers.loadFixture(deployZkMarket);
 export async function jobAwaitingAttestation(
   m: ZkMarket,
   task: BuyerTask,
-  edit?: (s: ReturnType<typeof buildJobSpec>) => void,
+  edit?: (s: JobSpec) => void,
+  options: { resign?: boolean | undefined } = {},
 ) {
   const { model } = await runnerPrerequisites();
   const secrets = newBuyerSecrets(m.stranger.account.address);
@@ -94,7 +97,7 @@ export async function jobAwaitingAttestation(
   await m.jobMarket.write.placeBid([jobId, terms, CEILING / 2n], { account: m.provider.account });
   await networkHelpers.time.increaseTo(terms.bidDeadline);
   const buyerKey = x25519.utils.randomSecretKey();
-  const spec = buildJobSpec({
+  let spec = await buildJobSpec({
     chainId: BigInt(m.chainId),
     market: m.deployment.jobMarket,
     jobId,
@@ -102,8 +105,13 @@ export async function jobAwaitingAttestation(
     model,
     task,
     buyerPublicKey: bytesToHex(x25519.getPublicKey(buyerKey)),
+    ownerKey: secrets.ownerKey,
   });
-  edit?.(spec);
+  if (edit) {
+    edit(spec);
+    // The buyer signs its edit; a provider's edit (`resign: false`) keeps the old signature.
+    if (options.resign !== false) spec = await signJobSpec(spec, secrets.ownerKey);
+  }
   return { jobId, terms, spec, buyerKey, secrets };
 }
 

@@ -4,17 +4,20 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { x25519 } from "@noble/curves/ed25519.js";
 import { bytesToHex, toHex } from "viem";
+import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { RunnerError } from "../../../enclave-runner/errors.ts";
 import { encodeDataset, parseDataset } from "../../../enclave-runner/runner/dataset.ts";
 import { evaluateAdapter } from "../../../enclave-runner/runner/evaluation.ts";
 import {
+  checkJobSpecSignature,
   DEFAULT_MAX_DATASET_BYTES,
+  JOB_SPEC_VERSION,
   parseJobSpec,
   stringifyJobSpec,
 } from "../../../enclave-runner/runner/jobSpec.ts";
 import { buyerFailureReason } from "../../../enclave-runner/runner/pipeline.ts";
 import { sameWeights, trainAllSegments } from "../../../enclave-runner/trainer/sgd.ts";
-import { zeroWeights } from "../../../scripts/lib/buyer.ts";
+import { signJobSpec, zeroWeights } from "../../../scripts/lib/buyer.ts";
 import { syntheticTask } from "../../../scripts/lib/syntheticTask.ts";
 import {
   AdapterError,
@@ -114,7 +117,39 @@ describe("dataset parsing", () => {
 });
 
 describe("job spec", async () => {
-  const { commitments, spec } = await validSpec();
+  const { commitments, spec, ownerKey } = await validSpec();
+
+  it("runs only when signed by the job's owner key: a provider's edit or its own signature is refused", async () => {
+    await checkJobSpecSignature(await parseJobSpec(stringifyJobSpec(spec)));
+    // Key order, whitespace and hex case do not change what was signed.
+    const reordered = JSON.parse(stringifyJobSpec(spec));
+    reordered.market = reordered.market.toLowerCase();
+    await checkJobSpecSignature(
+      await parseJobSpec(JSON.stringify({ buyerPublicKey: reordered.buyerPublicKey, ...reordered })),
+    );
+    const refused = async (s: typeof spec, pattern: RegExp) =>
+      assert.rejects(checkJobSpecSignature(s), (e: unknown) => {
+        assert.ok(e instanceof RunnerError && e.code === "BadJobSpec", String(e));
+        assert.match(e.message, pattern);
+        return true;
+      });
+    // Attack: the provider swaps the result key for its own (it would get the model) or the base model.
+    const providerKey = bytesToHex(x25519.getPublicKey(x25519.utils.randomSecretKey()));
+    await refused({ ...spec, buyerPublicKey: providerKey }, /not by the job's owner key/);
+    await refused(
+      { ...spec, baseModel: { ...spec.baseModel, sha256: toHex(7n, { size: 32 }) } },
+      /not by the job's owner key/,
+    );
+    await refused({ ...spec, maxDatasetBytes: 64 }, /not by the job's owner key/);
+    // …and signs the edited spec with a key of its own.
+    const mallory = privateKeyToAccount(generatePrivateKey());
+    const resigned = await signJobSpec({ ...spec, buyerPublicKey: providerKey }, mallory);
+    await refused(resigned, new RegExp(`signed by ${mallory.address}`));
+    // The owner's signature for another job does not carry over.
+    const otherJob = await signJobSpec({ ...spec, jobId: spec.jobId + 1n }, ownerKey);
+    await refused({ ...spec, ownerSignature: otherJob.ownerSignature }, /not by the job's owner key/);
+    await refused({ ...spec, ownerSignature: undefined }, /carries no ownerSignature/);
+  });
 
   it("parses its own serialization", async () => {
     const parsed = await parseJobSpec(stringifyJobSpec(spec));
@@ -145,8 +180,11 @@ describe("job spec", async () => {
       o.training.tau = 1;
     }, /qualityThreshold/);
     await mutate((o) => {
-      o.version = 2;
-    }, /version 2 is not supported/);
+      o.version = 1;
+    }, /version 1 is not supported/);
+    await mutate((o) => {
+      o.ownerSignature = "0x1234";
+    }, /ownerSignature must be 65 bytes/);
     await mutate((o) => {
       delete o.terms.dataDeadline;
     }, /terms\.dataDeadline is missing/);
@@ -331,8 +369,9 @@ async function validSpec() {
   const task = syntheticTask(params, 3);
   const commitments = await jobCommitments({ params, ...task, tau: 5000 });
   const h = (n: bigint) => toHex(n, { size: 32 });
-  const spec = {
-    version: 1 as const,
+  const ownerKey = privateKeyToAccount(generatePrivateKey());
+  const unsigned = {
+    version: JOB_SPEC_VERSION as typeof JOB_SPEC_VERSION,
     chainId: 31337n,
     market: "0x5FbDB2315678afecb367f032d93F642f64180aa3" as const,
     jobId: 3n,
@@ -342,7 +381,7 @@ async function validSpec() {
       committeeHash: h(0n),
       asset: "0x0000000000000000000000000000000000000000" as const,
       priceCeiling: 10n ** 18n,
-      ownerKey: "0x70997970C51812dc3A010C7d01b50e0d17dc79C8" as const,
+      ownerKey: ownerKey.address,
       bidDeadline: 100n,
       attestDeadline: 200n,
       deliveryDeadline: 300n,
@@ -359,5 +398,5 @@ async function validSpec() {
     buyerPublicKey: bytesToHex(x25519.getPublicKey(x25519.utils.randomSecretKey())),
     maxDatasetBytes: 1 << 20,
   };
-  return { commitments, spec };
+  return { commitments, spec: await signJobSpec(unsigned, ownerKey), ownerKey };
 }

@@ -9,8 +9,9 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
+import { x25519 } from "@noble/curves/ed25519.js";
 import * as snarkjs from "snarkjs";
-import { type Hex, hexToBytes, toHex } from "viem";
+import { bytesToHex, type Hex, hexToBytes, toHex } from "viem";
 import { SimulatedTdxSource } from "../../../enclave-runner/attestation/simulated.ts";
 import { Featurizer } from "../../../enclave-runner/model/index.ts";
 import {
@@ -92,6 +93,8 @@ describe("enclave runner", () => {
     trainer?: TrainerBackend;
     deliver?: Deliver | null;
     editSpec?: Parameters<typeof jobAwaitingAttestation>[2];
+    /** false: the edit is the provider's and keeps the buyer's old signature. */
+    resign?: boolean;
     submitAttestation?: boolean;
     prove?: boolean;
     extra?: Partial<RunJobOptions>;
@@ -99,7 +102,7 @@ describe("enclave runner", () => {
     const m = await loadZkMarket();
     const { model, circuit } = await runnerPrerequisites();
     const t = options.task ?? task;
-    const job = await jobAwaitingAttestation(m, t, options.editSpec);
+    const job = await jobAwaitingAttestation(m, t, options.editSpec, { resign: options.resign });
     const blobs = new MemoryBlobStore();
     const events: string[] = [];
     const trainer = options.trainer ?? new BuiltinTrainer({ workers: 2 });
@@ -474,6 +477,22 @@ describe("enclave runner", () => {
       failedWith(mismatch.bundle, "JobMismatch", "check");
       const ignored = await runOnce({ submitAttestation: false, extra: { attestationTimeoutMs: 200 } });
       failedWith(ignored.bundle, "AttestationNotAccepted", "await-attestation");
+    });
+
+    it("attack: a provider that swaps the buyer's result key in the spec gets BadJobSpec before any attestation, never the model", async () => {
+      const providerKey = x25519.utils.randomSecretKey();
+      const { bundle, m, job } = await runOnce({
+        resign: false,
+        submitAttestation: false,
+        editSpec: (s) => {
+          s.buyerPublicKey = bytesToHex(x25519.getPublicKey(providerKey));
+        },
+      });
+      failedWith(bundle, "BadJobSpec", "check");
+      assert.match(bundle.error?.message ?? "", /not by the job's owner key/);
+      assert.equal(bundle.enclave, undefined, "no keys, no evidence");
+      assert.equal(bundle.adapter, undefined);
+      assert.equal(await m.jobMarket.read.statusOf([job.jobId]), JobStatus.Matched);
     });
   });
 });
