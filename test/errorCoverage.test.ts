@@ -41,7 +41,7 @@ const LOG = process.env[REVERT_LOG_ENV] ?? join(ROOT, "build", "revert-selectors
 
 /** Errors we declare, by component prefix; `AttestationRevoked` is IAttestationVerifier's. */
 const OURS =
-  /^(JobMarket|MultiParty|ProviderRegistry|EnclaveRegistry|DataDelivery|Governed|IntelQuote|AttestationStatement|DevStakeToken|Groth16Training)|^AttestationRevoked$/;
+  /^(JobMarket|MultiParty|ProviderRegistry|EnclaveRegistry|DataDelivery|Governed|IntelQuote|AttestationStatement|DevStakeToken|Groth16Training|FeatureBinding)|^AttestationRevoked$/;
 /** OpenZeppelin errors our access control and reentrancy protection rely on. */
 const RELIED_ON = ["OwnableUnauthorizedAccount", "ReentrancyGuardReentrantCall"];
 
