@@ -1,8 +1,11 @@
-// The delivered model: the trained adapter (linear head over the frozen base model's features) as a
-// small JSON document, encrypted to the buyer's X25519 key in an envelope bound to the job. The
-// buyer decrypts it and checks that its commitment equals C_K, the model commitment the market
-// accepted with the proof. Browser-safe.
-import { type Hex, hexToBytes, toHex } from "viem";
+// The delivered model: the trained adapter (linear head over the frozen base model's features) and,
+// when the job trained one, the LoRA adapter of the language model, as a JSON document encrypted to
+// the buyer's X25519 key in an envelope bound to the job. The buyer decrypts it and checks both
+// commitments: the head's against C_K (the model commitment the market accepted with the proof), the
+// LoRA's SHA-256 against the `loraCommitment` the attested enclave signed in its FeatureBinding.
+// Browser-safe: the LoRA bytes are carried opaque (enclave-runner/model/LORA.md parses them).
+import { sha256 } from "@noble/hashes/sha2.js";
+import { bytesToHex, type Hex, hexToBytes, isHex, toHex } from "viem";
 import { decryptEnvelope, encryptEnvelope } from "./envelope/index.ts";
 import { BaseError } from "./errors.ts";
 import {
@@ -16,8 +19,8 @@ import {
 
 /** Format tag of the adapter document. */
 export const ADAPTER_FORMAT = "blind-training/adapter";
-/** Version of the adapter document. */
-export const ADAPTER_FORMAT_VERSION = 1;
+/** Version of the adapter document (2: an optional LoRA adapter). */
+export const ADAPTER_FORMAT_VERSION = 2;
 
 /** The adapter document. */
 export type AdapterDocument = {
@@ -27,6 +30,8 @@ export type AdapterDocument = {
   weights: AdapterWeights;
   /** C(W, b) as 32-byte hex: equals the job's on-chain model commitment. */
   commitment: Hex;
+  /** The LoRA adapter's canonical serialization and its SHA-256 (the binding's `loraCommitment`). */
+  lora?: { bytes: Uint8Array; commitment: Hex } | undefined;
 };
 
 /** The adapter is malformed, or its commitment is not the expected one. */
@@ -34,15 +39,23 @@ export class AdapterError extends BaseError {
   override name = "AdapterError";
 }
 
-/** Builds the document, computing the commitment. */
+/** SHA-256 of a LoRA adapter's canonical bytes: its commitment. */
+export function loraBytesCommitment(bytes: Uint8Array): Hex {
+  return bytesToHex(sha256(bytes));
+}
+
+/** Builds the document, computing the commitments (of the head, and of the LoRA bytes if any). */
 export async function adapterDocument(
   baseModel: AdapterDocument["baseModel"],
   params: TrainingParams,
   weights: AdapterWeights,
+  loraBytes?: Uint8Array,
 ): Promise<AdapterDocument> {
   checkWeights(weights, params, "adapter");
   const commitment = toHex(commitWeights(await getPoseidon(), weights), { size: 32 });
-  return { baseModel, params, weights, commitment };
+  const lora =
+    loraBytes === undefined ? undefined : { bytes: loraBytes, commitment: loraBytesCommitment(loraBytes) };
+  return { baseModel, params, weights, commitment, ...(lora ? { lora } : {}) };
 }
 
 /** Serializes the document (weights as decimal strings). */
@@ -55,15 +68,21 @@ export function encodeAdapter(doc: AdapterDocument): Uint8Array {
       params: doc.params,
       weights: { weights: doc.weights.weights.map((r) => r.map(String)), bias: doc.weights.bias.map(String) },
       commitment: doc.commitment,
+      ...(doc.lora ? { lora: { commitment: doc.lora.commitment, hex: bytesToHex(doc.lora.bytes) } } : {}),
     }),
   );
 }
 
 /**
- * Parses a document and recomputes its commitment; throws {@link AdapterError} when it is malformed
- * or when the recomputed commitment differs from the stated one or from `expectedCommitment`.
+ * Parses a document and recomputes its commitments; throws {@link AdapterError} when it is malformed
+ * or when a recomputed commitment differs from the stated one or from the expected one
+ * (`expectedCommitment`: C_K; `expectedLoraCommitment`: the binding's, zero meaning "no LoRA").
  */
-export async function decodeAdapter(bytes: Uint8Array, expectedCommitment?: Hex): Promise<AdapterDocument> {
+export async function decodeAdapter(
+  bytes: Uint8Array,
+  expectedCommitment?: Hex,
+  expectedLoraCommitment?: Hex,
+): Promise<AdapterDocument> {
   let raw: Record<string, unknown>;
   try {
     raw = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes)) as Record<string, unknown>;
@@ -83,7 +102,18 @@ export async function decodeAdapter(bytes: Uint8Array, expectedCommitment?: Hex)
     throw new AdapterError("the adapter's parameters or weights are malformed", { cause: e });
   }
   const baseModel = raw.baseModel as AdapterDocument["baseModel"];
-  const doc = await adapterDocument(baseModel, params, weights);
+  let loraBytes: Uint8Array | undefined;
+  if (raw.lora !== undefined) {
+    const l = raw.lora as { commitment?: unknown; hex?: unknown };
+    if (typeof l.hex !== "string" || !isHex(l.hex, { strict: true }) || l.hex.length % 2 !== 0)
+      throw new AdapterError("the adapter's LoRA bytes are not hex");
+    loraBytes = hexToBytes(l.hex as Hex);
+    if (loraBytesCommitment(loraBytes) !== String(l.commitment).toLowerCase())
+      throw new AdapterError(
+        `the adapter's LoRA bytes hash to ${loraBytesCommitment(loraBytes)}, not to the stated ${String(l.commitment)}`,
+      );
+  }
+  const doc = await adapterDocument(baseModel, params, weights, loraBytes);
   if (doc.commitment !== String(raw.commitment).toLowerCase())
     throw new AdapterError(
       `the adapter's weights commit to ${doc.commitment}, not to the stated ${String(raw.commitment)}`,
@@ -92,6 +122,15 @@ export async function decodeAdapter(bytes: Uint8Array, expectedCommitment?: Hex)
     throw new AdapterError(
       `the adapter commits to ${doc.commitment}, not to the expected ${expectedCommitment}`,
     );
+  if (expectedLoraCommitment !== undefined) {
+    const zero = BigInt(expectedLoraCommitment) === 0n;
+    if (zero && doc.lora !== undefined)
+      throw new AdapterError("the adapter carries a LoRA adapter, but the enclave's binding states none");
+    if (!zero && doc.lora?.commitment !== expectedLoraCommitment.toLowerCase())
+      throw new AdapterError(
+        `the adapter's LoRA commits to ${doc.lora?.commitment ?? "nothing"}, not to the binding's ${expectedLoraCommitment}`,
+      );
+  }
   return doc;
 }
 
@@ -117,11 +156,13 @@ export async function decryptAdapter(options: {
   buyerSecretKey: Uint8Array;
   jobId: bigint;
   modelCommitment: Hex;
+  /** The `loraCommitment` of the enclave's FeatureBinding (in the accepted result's proof). */
+  loraCommitment?: Hex | undefined;
 }): Promise<AdapterDocument> {
   const plaintext = await decryptEnvelope({
     envelope: options.envelope,
     recipientSecretKey: options.buyerSecretKey,
     jobId: options.jobId,
   });
-  return decodeAdapter(plaintext, options.modelCommitment);
+  return decodeAdapter(plaintext, options.modelCommitment, options.loraCommitment);
 }

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { x25519 } from "@noble/curves/ed25519.js";
-import { bytesToHex, toHex } from "viem";
+import { bytesToHex, type Hex, toHex } from "viem";
 import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { RunnerError } from "../../../enclave-runner/errors.ts";
 import { encodeDataset, parseDataset } from "../../../enclave-runner/runner/dataset.ts";
@@ -25,6 +25,7 @@ import {
   decryptAdapter,
   encodeAdapter,
   encryptAdapter,
+  loraBytesCommitment,
 } from "../../../sdk/adapter.ts";
 import { EnvelopeError } from "../../../sdk/envelope/index.ts";
 import { useNodeCrypto } from "../../../sdk/envelope/node.ts";
@@ -310,6 +311,51 @@ describe("adapter document and envelope", () => {
     json.weights.bias[0] = String(BigInt(json.weights.bias[0]) + 1n);
     const { decodeAdapter } = await import("../../../sdk/adapter.ts");
     await assert.rejects(decodeAdapter(new TextEncoder().encode(JSON.stringify(json))), /commit to/);
+  });
+
+  it("carries a LoRA adapter checked against the binding's commitment: a flipped byte, a swapped or a missing LoRA is refused", async () => {
+    const { run } = trainedRun();
+    const loraBytes = new Uint8Array(257).map((_, i) => (i * 31) & 0xff);
+    const doc = await adapterDocument(
+      { name: "m", sha256: toHex(1n, { size: 32 }) },
+      params,
+      run.weights,
+      loraBytes,
+    );
+    assert.equal(doc.lora?.commitment, loraBytesCommitment(loraBytes));
+    const buyer = x25519.utils.randomSecretKey();
+    const envelope = await encryptAdapter(doc, bytesToHex(x25519.getPublicKey(buyer)), 7n);
+    const open = (loraCommitment: Hex | undefined) =>
+      decryptAdapter({
+        envelope,
+        buyerSecretKey: buyer,
+        jobId: 7n,
+        modelCommitment: doc.commitment,
+        loraCommitment,
+      });
+    assert.deepEqual((await open(doc.lora?.commitment))?.lora?.bytes, loraBytes);
+    await assert.rejects(open(toHex(9n, { size: 32 })), /LoRA commits to .* not to the binding's/);
+    await assert.rejects(open(toHex(0n, { size: 32 })), /binding states none/);
+    // The document without its LoRA, where the binding names one.
+    const headOnly = await adapterDocument(doc.baseModel, params, run.weights);
+    const headEnvelope = await encryptAdapter(headOnly, bytesToHex(x25519.getPublicKey(buyer)), 7n);
+    await assert.rejects(
+      decryptAdapter({
+        envelope: headEnvelope,
+        buyerSecretKey: buyer,
+        jobId: 7n,
+        modelCommitment: doc.commitment,
+        loraCommitment: doc.lora?.commitment,
+      }),
+      /LoRA commits to nothing/,
+    );
+    // A flipped LoRA byte no longer hashes to the stated commitment.
+    const json = JSON.parse(new TextDecoder().decode(encodeAdapter(doc)));
+    json.lora.hex = `${json.lora.hex.slice(0, -2)}${json.lora.hex.endsWith("00") ? "01" : "00"}`;
+    const { decodeAdapter } = await import("../../../sdk/adapter.ts");
+    await assert.rejects(decodeAdapter(new TextEncoder().encode(JSON.stringify(json))), /LoRA bytes hash to/);
+    json.lora.hex = "0xzz";
+    await assert.rejects(decodeAdapter(new TextEncoder().encode(JSON.stringify(json))), /not hex/);
   });
 });
 
